@@ -1,0 +1,57 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   install what is missing, then run the demo on the built-in data
+#   make test   install what is missing, then run the test suite
+# torch/torchvision are pinned here (not in pyproject) so pip takes the copies on this
+# machine's disk instead of downloading a CUDA build.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TORCH_PINS := torch==2.14.1 torchvision==0.29.1
+EXTRAS := dev
+STAMP := $(VENV)/.installed-$(EXTRAS)
+DEB_DATA := dataset-fashion-mnist
+
+.PHONY: demo test install data lint bench clean
+
+demo: install data
+	$(PY) -m contrastkit demo
+
+test: install data
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH_PINS)
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+# Debian data packages the tests and demo read; installed only when missing and only
+# where apt-get can run (root). Elsewhere the tests that need them skip with the reason.
+data:
+	@for pkg in $(DEB_DATA); do \
+	  if ! dpkg -s $$pkg >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      (apt-get update -q && apt-get install -y -q $$pkg) >/dev/null || echo "warning: could not install $$pkg"; \
+	    else \
+	      echo "note: $$pkg is not installed (run: sudo apt-get install $$pkg)"; \
+	    fi; \
+	  fi; \
+	done
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+# Benchmarks install their peers (lightly, pytorch-metric-learning) into the venv only here;
+# they are never dependencies of the package.
+bench: install
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
+	$(PY) benchmarks/bench_losses.py
+
+clean:
+	rm -rf $(VENV) build dist

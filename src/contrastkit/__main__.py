@@ -1,0 +1,5 @@
+"""``python -m contrastkit`` runs the command-line tool."""
+
+from contrastkit.cli import run
+
+run()

@@ -1,0 +1,60 @@
+"""The ``contrastkit`` command line: one Typer app; ``main(argv) -> int`` runs it in-process.
+
+User mistakes (bad options, missing data, invalid values) end with one line on stderr and a
+non-zero exit code; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from contrastkit.cli import demo
+
+app = typer.Typer(
+    name="contrastkit",
+    help="Contrastive representation learning: train, evaluate, embed, search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def _root() -> None:
+    """Contrastive representation learning: train, evaluate, embed, search."""
+
+
+class UserError(Exception):
+    """A mistake the user can fix; the CLI prints its message as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    args = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        result = app(args=args, prog_name="contrastkit", standalone_mode=False)
+    except typer.Exit as e:
+        return int(e.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        # Usage errors (unknown option, bad value) are click's ClickException, which Typer
+        # vendors under a private path in recent releases: recognise it by its interface.
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            print(f"error: {e.format_message()}", file=sys.stderr)
+            return int(e.exit_code)
+        raise
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

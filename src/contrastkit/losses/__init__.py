@@ -1,0 +1,56 @@
+"""Contrastive losses: a pure function and an ``nn.Module`` twin per loss.
+
+``LOSSES`` maps the name used in configs and on the command line to the module class.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from contrastkit.losses.debiased import (
+    DebiasedInfoNCELoss,
+    HardNegativeInfoNCELoss,
+    debiased_info_nce,
+    hard_negative_info_nce,
+)
+from contrastkit.losses.info_nce import InfoNCELoss, info_nce
+from contrastkit.losses.margin import (
+    PairwiseMarginLoss,
+    TripletMarginLoss,
+    pairwise_margin,
+    triplet_margin,
+)
+from contrastkit.losses.negative_cosine import NegativeCosineLoss, negative_cosine
+from contrastkit.losses.nt_xent import NTXentLoss, nt_xent
+from contrastkit.losses.supcon import SupConLoss, supcon
+
+LOSSES: dict[str, type[nn.Module]] = {
+    "info_nce": InfoNCELoss,
+    "nt_xent": NTXentLoss,
+    "supcon": SupConLoss,
+    "debiased_info_nce": DebiasedInfoNCELoss,
+    "hard_negative_info_nce": HardNegativeInfoNCELoss,
+    "triplet_margin": TripletMarginLoss,
+    "pairwise_margin": PairwiseMarginLoss,
+    "negative_cosine": NegativeCosineLoss,
+}
+
+__all__ = [
+    "LOSSES",
+    "DebiasedInfoNCELoss",
+    "HardNegativeInfoNCELoss",
+    "InfoNCELoss",
+    "NTXentLoss",
+    "NegativeCosineLoss",
+    "PairwiseMarginLoss",
+    "SupConLoss",
+    "TripletMarginLoss",
+    "debiased_info_nce",
+    "hard_negative_info_nce",
+    "info_nce",
+    "negative_cosine",
+    "nt_xent",
+    "pairwise_margin",
+    "supcon",
+    "triplet_margin",
+]

@@ -1,0 +1,47 @@
+"""Input validation shared by the losses: one clear sentence per mistake."""
+
+from __future__ import annotations
+
+import torch
+
+
+def check_temperature(temperature: float, name: str = "temperature") -> None:
+    if not temperature > 0:
+        raise ValueError(f"{name} must be > 0, got {temperature}.")
+
+
+def check_tau_plus(tau_plus: float) -> None:
+    if not 0 <= tau_plus < 1:
+        raise ValueError(f"tau_plus must be in [0, 1), got {tau_plus}.")
+
+
+def check_beta(beta: float) -> None:
+    if not beta >= 0:
+        raise ValueError(f"beta must be >= 0, got {beta}.")
+
+
+def check_margin(margin: float) -> None:
+    if not margin >= 0:
+        raise ValueError(f"margin must be >= 0, got {margin}.")
+
+
+def check_embeddings(*tensors: torch.Tensor, names: tuple[str, ...], min_rows: int = 2) -> None:
+    """Each tensor is 2-D ``(N, D)`` and finite; all share ``N`` and ``D``; ``N >= min_rows``."""
+    first = tensors[0]
+    for t, name in zip(tensors, names, strict=True):
+        if t.dim() != 2:
+            raise ValueError(f"{name} must be 2-D (N, D), got shape {tuple(t.shape)}.")
+        if t.shape != first.shape:
+            raise ValueError(
+                f"{name} has shape {tuple(t.shape)} but {names[0]} has {tuple(first.shape)}; "
+                "they must match."
+            )
+    if first.shape[0] < min_rows:
+        raise ValueError(f"need at least {min_rows} rows, got {first.shape[0]}.")
+    for t, name in zip(tensors, names, strict=True):
+        check_finite(t, name)
+
+
+def check_finite(t: torch.Tensor, name: str) -> None:
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} contains NaN or infinite values.")

@@ -1,0 +1,70 @@
+"""Fused cross-entropy over a similarity matrix, the kernel of every InfoNCE-style loss.
+
+    loss = 1/M Σ_i [ logsumexp_{j ∉ E(i)} (q_i·k_j / τ)  −  q_i·k_{t_i} / τ ]
+
+where ``t_i`` is row i's positive column and ``E(i)`` an optional excluded column (the anchor
+itself in the SimCLR 2N layout). Compared with ``F.cross_entropy(q @ k.T / τ, t)`` it keeps one
+(M, K) buffer alive instead of three: the forward pass turns the logits into probabilities in
+place and saves them, and the backward pass is two matmuls with ``G = (P − onehot) / (M τ)``:
+
+    dL/dq = G k,    dL/dk = Gᵀ q.
+
+Max-subtracted log-sum-exp, so any τ > 0 is stable. Inputs must already be float32/float64.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+
+class _SimilarityCrossEntropy(torch.autograd.Function):
+    @staticmethod
+    def forward(
+        ctx,
+        q: torch.Tensor,  # (M, D)
+        k: torch.Tensor,  # (K, D)
+        targets: torch.Tensor,  # (M,) long
+        exclude: torch.Tensor | None,  # (M,) long or None
+        inv_tau: float,
+    ) -> torch.Tensor:
+        rows = torch.arange(q.shape[0], device=q.device)
+        logits = torch.mm(q, k.t()).mul_(inv_tau)  # (M, K)
+        if exclude is not None:
+            logits[rows, exclude] = float("-inf")
+        positive = logits[rows, targets].clone()  # (M,)
+        top = logits.amax(dim=1, keepdim=True)  # (M, 1)
+        probs = logits.sub_(top).exp_()  # logits buffer reused: (M, K)
+        total = probs.sum(dim=1, keepdim=True)  # (M, 1)
+        lse = top.squeeze(1) + total.squeeze(1).log()  # (M,)
+        probs.div_(total)
+        ctx.save_for_backward(q, k, probs, targets)
+        ctx.inv_tau = inv_tau
+        return (lse - positive).mean()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor):
+        q, k, probs, targets = ctx.saved_tensors
+        rows = torch.arange(q.shape[0], device=q.device)
+        scale = grad * ctx.inv_tau / q.shape[0]
+        g = probs * scale  # (M, K); a new buffer so the graph can be replayed (gradcheck)
+        g[rows, targets] -= scale
+        dq = torch.mm(g, k) if ctx.needs_input_grad[0] else None  # (M, D)
+        dk = torch.mm(g.t(), q) if ctx.needs_input_grad[1] else None  # (K, D)
+        return dq, dk, None, None, None
+
+
+def similarity_cross_entropy(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    targets: torch.Tensor,
+    temperature: float,
+    exclude: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Mean cross-entropy of rows of ``q @ k.T / temperature`` against column ``targets``.
+
+    Shapes: q (M, D), k (K, D), targets (M,), exclude (M,) or None → scalar.
+    """
+    out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, 1.0 / temperature)
+    return out

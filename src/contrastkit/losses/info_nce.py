@@ -1,0 +1,114 @@
+"""InfoNCE with in-batch negatives (a.k.a. MultipleNegativesRankingLoss)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from contrastkit import distributed
+from contrastkit.losses._checks import check_embeddings, check_finite, check_temperature
+from contrastkit.losses._precision import full_precision, normalize
+from contrastkit.losses._softmax_ce import similarity_cross_entropy
+
+
+def info_nce(
+    anchors: torch.Tensor,
+    positives: torch.Tensor,
+    *,
+    temperature: float = 0.1,
+    negatives: torch.Tensor | None = None,
+    symmetric: bool = False,
+    gather_distributed: bool = False,
+) -> torch.Tensor:
+    r"""InfoNCE: each anchor must pick its own positive among all positives and negatives.
+
+    With rows L2-normalised (:math:`\hat a, \hat p, \hat n`) and :math:`C = [\hat p; \hat n]`,
+
+    .. math::
+        L = \frac{1}{N} \sum_i -\log
+            \frac{\exp(\hat a_i \cdot \hat p_i / \tau)}{\sum_{c \in C} \exp(\hat a_i \cdot c / \tau)}
+
+    i.e. cross-entropy of logits :math:`\hat a C^\top / \tau` against labels ``arange(N)``: the
+    other rows' positives are in-batch negatives and ``negatives`` are extra columns shared by
+    all anchors (hard negatives, a queue). ``symmetric=True`` averages this with the reverse
+    direction, positives picking their anchor among all anchors (CLIP's loss).
+
+    Args:
+        anchors: query embeddings; row i is paired with ``positives[i]``.
+        positives: key embeddings.
+        temperature: τ > 0; 0.05–0.1 for sentence embeddings, 0.07 for CLIP-style training.
+        negatives: optional extra negative keys, any number of rows M.
+        symmetric: also compute the positives → anchors direction and average.
+        gather_distributed: contrast against the positives (and negatives) of every rank,
+            with the full gradient; labels are offset by ``rank * N``.
+
+    Shapes: anchors (N, D), positives (N, D), negatives (M, D) → scalar. N ≥ 2.
+
+    Use a no-duplicates sampler for text pairs: a duplicate positive in the batch is a false
+    negative. Related: :func:`nt_xent` (two views, 2N anchors), :func:`supcon` (labels).
+
+    References: van den Oord et al., "Representation Learning with Contrastive Predictive
+    Coding", 2018, https://arxiv.org/abs/1807.03748; Henderson et al., "Efficient Natural
+    Language Response Suggestion for Smart Reply", 2017, https://arxiv.org/abs/1705.00652.
+
+    Example:
+        >>> a, p = torch.randn(8, 16), torch.randn(8, 16)
+        >>> loss = info_nce(a, p, temperature=0.05, negatives=torch.randn(8, 16))
+    """
+    check_temperature(temperature)
+    check_embeddings(anchors, positives, names=("anchors", "positives"))
+    if negatives is not None:
+        if negatives.dim() != 2 or negatives.shape[1] != anchors.shape[1]:
+            raise ValueError(
+                f"negatives must be (M, {anchors.shape[1]}), got {tuple(negatives.shape)}."
+            )
+        check_finite(negatives, "negatives")
+    gather = distributed.gather_with_grad if gather_distributed else _identity
+    with full_precision(anchors.device):
+        a, p = normalize(anchors), normalize(positives)  # (N, D)
+        keys = gather(p)  # (WN, D)
+        if negatives is not None:
+            keys = torch.cat([keys, gather(normalize(negatives))])  # (WN + WM, D)
+        n = a.shape[0]
+        labels = torch.arange(n, device=a.device) + (
+            distributed.rank() * n if gather_distributed else 0
+        )
+        loss = similarity_cross_entropy(a, keys, labels, temperature)
+        if symmetric:
+            loss = 0.5 * (loss + similarity_cross_entropy(p, gather(a), labels, temperature))
+        return loss
+
+
+def _identity(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+class InfoNCELoss(nn.Module):
+    """Module twin of :func:`info_nce`; see it for the formula, shapes and references."""
+
+    def __init__(
+        self,
+        temperature: float = 0.1,
+        symmetric: bool = False,
+        gather_distributed: bool = False,
+    ) -> None:
+        super().__init__()
+        check_temperature(temperature)
+        self.temperature = temperature
+        self.symmetric = symmetric
+        self.gather_distributed = gather_distributed
+
+    def forward(
+        self,
+        anchors: torch.Tensor,
+        positives: torch.Tensor,
+        negatives: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        return info_nce(
+            anchors,
+            positives,
+            temperature=self.temperature,
+            negatives=negatives,
+            symmetric=self.symmetric,
+            gather_distributed=self.gather_distributed,
+        )

@@ -1,0 +1,71 @@
+"""NT-Xent, the normalised temperature-scaled cross-entropy of SimCLR."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from contrastkit.losses._checks import check_embeddings, check_temperature
+from contrastkit.losses._precision import full_precision
+from contrastkit.losses._softmax_ce import similarity_cross_entropy
+from contrastkit.losses._two_view import two_view_layout
+
+
+def nt_xent(
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    *,
+    temperature: float = 0.5,
+    gather_distributed: bool = False,
+) -> torch.Tensor:
+    r"""NT-Xent over the 2N views of a batch (SimCLR).
+
+    With :math:`z = [\hat z_1; \hat z_2]` (rows L2-normalised) and :math:`p(i)` the other view
+    of row i,
+
+    .. math::
+        \ell_i = -\log \frac{\exp(z_i \cdot z_{p(i)} / \tau)}
+                            {\sum_{j \ne i} \exp(z_i \cdot z_j / \tau)},
+        \qquad L = \frac{1}{2N} \sum_{i=1}^{2N} \ell_i
+
+    so every anchor has 1 positive and 2N − 2 negatives; the anchor itself is excluded.
+
+    Args:
+        z1, z2: projections of two augmented views, row i of each from the same sample.
+        temperature: τ > 0. SimCLR uses 0.5 at batch 256 (Table 5) and 0.1 at large batch.
+        gather_distributed: contrast against the views of every rank (full gradient).
+
+    Shapes: z1 (N, D), z2 (N, D) with N ≥ 2 → scalar.
+
+    Similarities and softmax run in float32 (float64 if given) even under autocast.
+    Related: :func:`info_nce` (one direction, extra negatives), :func:`debiased_info_nce`.
+
+    Reference: Chen et al., "A Simple Framework for Contrastive Learning of Visual
+    Representations", ICML 2020, https://arxiv.org/abs/2002.05709, Eq. 1.
+
+    Example:
+        >>> z1, z2 = torch.randn(8, 16), torch.randn(8, 16)
+        >>> loss = nt_xent(z1, z2, temperature=0.5)
+    """
+    check_temperature(temperature)
+    check_embeddings(z1, z2, names=("z1", "z2"))
+    with full_precision(z1.device):
+        layout = two_view_layout(z1, z2, gather_distributed)
+        return similarity_cross_entropy(
+            layout.q, layout.k, layout.positive, temperature, exclude=layout.itself
+        )
+
+
+class NTXentLoss(nn.Module):
+    """Module twin of :func:`nt_xent`; see it for the formula, shapes and reference."""
+
+    def __init__(self, temperature: float = 0.5, gather_distributed: bool = False) -> None:
+        super().__init__()
+        check_temperature(temperature)
+        self.temperature = temperature
+        self.gather_distributed = gather_distributed
+
+    def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        return nt_xent(
+            z1, z2, temperature=self.temperature, gather_distributed=self.gather_distributed
+        )
