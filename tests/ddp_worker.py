@@ -1,0 +1,68 @@
+"""One rank of the 2-process gloo equivalence test (launched by test_distributed.py).
+
+Every rank builds the same global batch from a seed, keeps its slice, runs each loss with
+``gather_distributed=True`` and saves the loss and the gradients of its own rows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import torch
+import torch.distributed as dist
+
+from contrastkit import distributed
+from contrastkit.losses import (
+    debiased_info_nce,
+    hard_negative_info_nce,
+    info_nce,
+    nt_xent,
+    supcon,
+)
+
+CASES = {
+    "nt_xent": lambda a, b, y: nt_xent(a, b, temperature=0.2, gather_distributed=True),
+    "info_nce": lambda a, b, y: info_nce(a, b, temperature=0.1, gather_distributed=True),
+    "info_nce_negatives_symmetric": lambda a, b, y: info_nce(
+        a, b, temperature=0.1, negatives=2 * b - a, symmetric=True, gather_distributed=True
+    ),
+    "supcon": lambda a, b, y: supcon(
+        torch.cat([a, b]), torch.cat([y, y]), temperature=0.1, gather_distributed=True
+    ),
+    "debiased_info_nce": lambda a, b, y: debiased_info_nce(
+        a, b, temperature=0.5, tau_plus=0.1, gather_distributed=True
+    ),
+    "hard_negative_info_nce": lambda a, b, y: hard_negative_info_nce(
+        a, b, temperature=0.5, tau_plus=0.1, beta=1.0, gather_distributed=True
+    ),
+}
+
+
+def global_batch(n_global: int, dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(1234)
+    a = torch.randn(n_global, dim, generator=g, dtype=torch.float64)
+    b = a + 0.5 * torch.randn(n_global, dim, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 3, (n_global,), generator=g)
+    return a, b, y
+
+
+def main(out_dir: str, n_local: int, dim: int) -> None:
+    dist.init_process_group("gloo")
+    r, w = distributed.rank(), distributed.world_size()
+    a, b, y = global_batch(n_local * w, dim)
+    rows = slice(r * n_local, (r + 1) * n_local)
+    results = {}
+    for name, loss_fn in CASES.items():
+        a_r = a[rows].clone().requires_grad_(True)
+        b_r = b[rows].clone().requires_grad_(True)
+        loss = loss_fn(a_r, b_r, y[rows])
+        loss.backward()
+        results[name] = {"loss": loss.detach(), "grad_a": a_r.grad, "grad_b": b_r.grad}
+    results["gather"] = distributed.gather(a[rows] * (r + 1))
+    torch.save(results, os.path.join(out_dir, f"rank{r}.pt"))
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
