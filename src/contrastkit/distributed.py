@@ -25,9 +25,11 @@ __all__ = [
     "barrier",
     "gather",
     "gather_with_grad",
+    "init_from_env",
     "is_distributed",
     "is_main",
     "rank",
+    "shutdown",
     "world_size",
 ]
 
@@ -122,3 +124,27 @@ def gather_with_grad(x: torch.Tensor) -> torch.Tensor:
         return x
     out: torch.Tensor = _GatherWithGrad.apply(x)
     return out
+
+
+def init_from_env(device_type: str) -> bool:
+    """Join the process group ``torchrun`` describes in the environment (``WORLD_SIZE`` > 1).
+
+    Uses NCCL for CUDA and gloo for CPU. Returns True when running distributed. On CUDA
+    each process takes the GPU ``LOCAL_RANK``.
+    """
+    import os
+
+    if is_distributed():
+        return True
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return False
+    if device_type == "cuda":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group("nccl" if device_type == "cuda" else "gloo")
+    return True
+
+
+def shutdown() -> None:
+    """Leave the process group, if any."""
+    if is_distributed():
+        dist.destroy_process_group()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import typer
 
-from contrastkit.cli import demo
+from contrastkit.cli import demo, embed, evaluate, export, train
 
 app = typer.Typer(
     name="contrastkit",
@@ -21,6 +21,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("demo")(demo.demo)
+app.command("train")(train.train)
+app.command("eval")(evaluate.evaluate)
+app.command("embed")(embed.embed)
+app.command("export")(export.export)
 
 
 @app.callback()

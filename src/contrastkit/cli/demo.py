@@ -1,59 +1,83 @@
-"""``contrastkit demo``: what the losses and diagnostics do, on numbers you can check.
+"""``contrastkit demo``: SimCLR on Fashion-MNIST in minutes on a CPU, then the proof it learned.
 
-Shows (1) NT-Xent stays finite where the textbook exp() form overflows, (2) its closed-form
-values (perfect views → ~0, random views → ≈ log(2N − 1)), and (3) the diagnostics telling a
-healthy embedding from a collapsed one.
+Trains a small CNN with SimCLR on the 60k unlabelled training images, then compares weighted
+kNN and linear-probe accuracy on the 10k test images for three encoders: raw pixels, the
+same CNN randomly initialised, and the trained CNN. Re-running continues the run directory
+(``--resume auto``), so an interrupted demo picks up where it stopped.
 """
 
 from __future__ import annotations
 
-import math
+import time
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 import typer
 
-from contrastkit.diagnostics import effective_rank, std_of_l2_normalized, uniformity
-from contrastkit.losses import nt_xent
-
-
-def _naive_nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Tensor:
-    """The textbook form, exp() without max-subtraction, in the inputs' dtype."""
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    e = torch.exp(z @ z.t() / temperature)
-    n = z1.shape[0]
-    pos = torch.cat([e.diagonal(n), e.diagonal(-n)])
-    return -(pos / (e.sum(1) - e.diagonal())).log().mean()
+# CPU-sized budget: ~6 minutes of training on 2 cores (measured in benchmarks/RESULTS.md).
+DEMO_STEPS = 1200
 
 
 def demo(
-    batch: int = typer.Option(256, min=2, help="Batch size N (2N views)."),
-    dim: int = typer.Option(128, min=2, help="Embedding dimension D."),
-    seed: int = typer.Option(0, help="Random seed."),
+    out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Run directory."),
+    steps: int = typer.Option(DEMO_STEPS, "--steps", min=1, help="Training steps (batch 256)."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Show the losses' stability and closed forms and the collapse diagnostics."""
-    g = torch.Generator().manual_seed(seed)
-    z1 = torch.randn(batch, dim, generator=g)
-    z2 = z1 + 0.3 * torch.randn(batch, dim, generator=g)
-
-    typer.echo(f"NT-Xent on N={batch}, D={dim}: two noisy views of the same points\n")
-    typer.echo(f"{'temperature':>12} {'dtype':>9} {'contrastkit':>12} {'naive exp()':>12}")
-    for tau, dtype in [(0.5, torch.float32), (0.07, torch.float16), (0.01, torch.float32)]:
-        ours = nt_xent(z1.to(dtype), z2.to(dtype), temperature=tau).item()
-        naive = _naive_nt_xent(z1.to(dtype), z2.to(dtype), tau).item()
-        typer.echo(f"{tau:>12} {str(dtype).removeprefix('torch.'):>9} {ours:>12.4f} {naive:>12.4f}")
-
-    random_views = nt_xent(z1, torch.randn(batch, dim, generator=g), temperature=1.0).item()
-    typer.echo(
-        f"\nclosed forms: identical views at τ=0.05 → {nt_xent(z1, z1, temperature=0.05).item():.4f}"
-        f" (→ 0); random views at τ=1 → {random_views:.3f} (≈ log(2N−1) = {math.log(2 * batch - 1):.3f})"
+    """Train SimCLR on Fashion-MNIST, then compare kNN / linear-probe accuracy with baselines."""
+    from contrastkit.engine.build import (
+        build_method,
+        load_eval_data,
+        load_image_data,
+        resolve_device,
     )
+    from contrastkit.engine.config import load_config
+    from contrastkit.engine.embed import normalizer
+    from contrastkit.engine.evaluate import EvalReport, evaluate_encoder, flatten_pixels
+    from contrastkit.engine.run import load_trained, train_run, write_json
 
-    collapsed = torch.ones(batch, dim) + 1e-4 * torch.randn(batch, dim, generator=g)
-    typer.echo(f"\n{'embedding':>10} {'uniformity':>11} {'std(ẑ)':>8} {'eff. rank':>10}")
-    for name, z in [("healthy", z1), ("collapsed", collapsed)]:
-        typer.echo(
-            f"{name:>10} {uniformity(z).item():>11.3f} {std_of_l2_normalized(z).item():>8.4f}"
-            f" {effective_rank(z).item():>10.1f}"
+    cfg = load_config(overrides=[f"steps={steps}", f"device={device}", "data.source=fashion-mnist"])
+    dev = resolve_device(cfg.device)
+    typer.echo(
+        f"SimCLR on Fashion-MNIST: {steps} steps of batch {cfg.optim.batch_size} on {dev}; run in {out}"
+    )
+    started = time.perf_counter()
+    result = train_run(cfg, out, resume="auto", progress=not quiet)
+    typer.echo(f"trained in {result.seconds:.0f} s at {result.images_per_second:.0f} images/s\n")
+
+    data = load_image_data(cfg)
+    test = load_eval_data(cfg)
+    prepare = normalizer(data.recipe.mean, data.recipe.std)
+    torch.manual_seed(cfg.seed)
+    untrained = build_method(cfg, data.channels, data.image_size).to(dev).eval()
+    trained = load_trained(out, dev)
+    encoders = {
+        "raw pixels": flatten_pixels,
+        "random-init CNN": untrained.embed,
+        "SimCLR-trained CNN": trained.method.embed,
+    }
+    reports: dict[str, EvalReport] = {}
+    for name, encoder in encoders.items():
+        reports[name] = evaluate_encoder(
+            encoder,
+            data.train,
+            test,
+            prepare,
+            device=dev,
+            knn_k=cfg.eval.knn_k,
+            knn_temperature=cfg.eval.knn_temperature,
+            probe_epochs=cfg.eval.probe_epochs,
+            progress=not quiet,
         )
-    typer.echo(f"\nhealthy std(ẑ) ≈ 1/sqrt(D) = {1 / math.sqrt(dim):.4f}; collapse drives it to 0.")
+    write_json(out / "eval.json", {name: r.__dict__ for name, r in reports.items()})
+
+    typer.echo(f"Fashion-MNIST test set ({reports['raw pixels'].n_test} images)")
+    typer.echo(f"{'encoder':<20} {'dim':>5} {'kNN acc':>8} {'linear probe':>13}")
+    for name, r in reports.items():
+        probe = f"{r.probe_accuracy:.2%}" if r.probe_accuracy is not None else "-"
+        typer.echo(f"{name:<20} {r.feature_dim:>5} {r.knn_accuracy:>8.2%} {probe:>13}")
+    typer.echo(
+        f"\ntotal {time.perf_counter() - started:.0f} s. Next: contrastkit eval --run {out}; "
+        f"contrastkit embed --run {out} --out {out}/embeddings.npy; "
+        f"contrastkit export --run {out} --out {out}/export"
+    )

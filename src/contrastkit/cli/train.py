@@ -1,0 +1,58 @@
+"""``contrastkit train``: train a method on a data source into a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from contrastkit.engine.config import TrainConfig, load_config
+
+
+def build_config(
+    config: Path | None,
+    overrides: list[str],
+    flags: dict[str, Any],
+) -> TrainConfig:
+    """YAML file, then explicit flags, then ``--set`` pairs (the most specific wins)."""
+    pairs = [f"{k}={v}" for k, v in flags.items() if v is not None]
+    if flags.get("steps") is not None:
+        pairs.insert(0, "epochs=null")
+    if flags.get("epochs") is not None:
+        pairs.insert(0, "steps=null")
+    return load_config(config, [*pairs, *overrides])
+
+
+def train(
+    method: str = typer.Option(
+        None, "--method", "-m", help="Method name (see `contrastkit train --help`): simclr."
+    ),
+    data: str = typer.Option(None, "--data", "-d", help="fashion-mnist | folder:PATH | npz:PATH"),
+    config: Path = typer.Option(None, "--config", "-c", help="YAML file of settings."),
+    set_: list[str] = typer.Option(
+        [], "--set", help="Override a setting: key=value (dotted keys, repeatable)."
+    ),
+    out: Path = typer.Option(Path("runs/train"), "--out", "-o", help="Run directory."),
+    resume: str = typer.Option("never", "--resume", help="never | auto | PATH to a checkpoint."),
+    device: str = typer.Option(None, "--device", help="auto | cpu | cuda | cuda:N"),
+    epochs: int = typer.Option(None, "--epochs", min=1, help="Training epochs."),
+    steps: int = typer.Option(None, "--steps", min=1, help="Training steps (instead of epochs)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train an encoder contrastively; checkpoints, metrics and TensorBoard events go to --out."""
+    from contrastkit.engine.run import train_run
+
+    flags = {
+        "method": method,
+        "data.source": data,
+        "device": device,
+        "epochs": epochs,
+        "steps": steps,
+    }
+    cfg = build_config(config, set_, flags)
+    result = train_run(cfg, out, resume=resume, progress=not quiet)
+    typer.echo(
+        f"trained {cfg.method} for {result.steps} steps in {result.seconds:.0f} s "
+        f"({result.images_per_second:.0f} images/s); final loss {result.final_loss:.4f}; run in {out}"
+    )

@@ -1,0 +1,82 @@
+"""Checkpoints: complete, atomic, and loadable with ``torch.load(weights_only=True)``.
+
+A checkpoint is a dict of tensors and plain Python values (no pickled classes): model,
+optimiser and grad-scaler state, RNG states, sampler position (epoch, batch), step and the
+resolved config as a JSON string. It is written to a temporary file in the same directory,
+fsynced, then renamed over ``checkpoint-<step>.pt``; older checkpoints are pruned only after
+the new one is complete, so a crash at any moment leaves a valid checkpoint behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^checkpoint-(\d{8})\.pt$")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be written or no valid checkpoint could be read."""
+
+
+def checkpoint_path(directory: Path, step: int) -> Path:
+    return directory / f"checkpoint-{step:08d}.pt"
+
+
+def save_checkpoint(state: dict[str, Any], directory: Path, step: int, keep: int = 2) -> Path:
+    """Atomically write ``state`` as the checkpoint of ``step``; keep the newest ``keep``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    final = checkpoint_path(directory, step)
+    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-checkpoint-", suffix=".pt", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_name, final)
+        _fsync_dir(directory)
+    except BaseException as e:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise CheckpointError(f"could not write checkpoint {final}: {e}") from e
+    for old in list_checkpoints(directory)[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+    return final
+
+
+def list_checkpoints(directory: Path) -> list[Path]:
+    """Checkpoints in ``directory``, oldest first (temporary files are ignored)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if _NAME.match(p.name))
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load one checkpoint with ``weights_only=True``."""
+    state: dict[str, Any] = torch.load(path, map_location=map_location, weights_only=True)
+    return state
+
+
+def load_latest(directory: Path, map_location: str | torch.device = "cpu") -> dict[str, Any] | None:
+    """The newest checkpoint that loads; a corrupt newer one is reported and skipped."""
+    for path in reversed(list_checkpoints(directory)):
+        try:
+            return load_checkpoint(path, map_location)
+        except Exception as e:  # a truncated file raises many types; we report and move on
+            log.warning("skipping unreadable checkpoint %s: %s", path, e)
+    return None
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

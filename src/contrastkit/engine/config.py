@@ -1,0 +1,141 @@
+"""The typed training configuration: pydantic models built from YAML and ``--set`` pairs.
+
+Library classes never see these objects; ``engine.build`` turns them into keyword arguments.
+Every field is documented where it is declared; unknown keys are rejected with their path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSettings(_Strict):
+    source: str = "fashion-mnist"  # fashion-mnist | folder:PATH | npz:PATH
+    eval_source: str | None = None  # labelled data for kNN/probe; default: the test split
+    image_size: int = Field(64, ge=8)  # images of a folder are resized/cropped to this
+    augment: Literal["auto", "batched", "per_sample"] = "auto"  # auto: batched (kornia)
+    num_workers: int = Field(0, ge=0)  # DataLoader workers (per-sample path, folders)
+    max_samples: int | None = Field(None, ge=2)  # train on the first N samples only
+
+
+class ModelSettings(_Strict):
+    backbone: str = "small_cnn"  # small_cnn | resnet18 | resnet34 | resnet50 | mlp
+    projection_hidden: int = Field(512, ge=1)
+    projection_dim: int = Field(128, ge=1)
+
+
+class OptimSettings(_Strict):
+    name: Literal["sgd", "adamw", "lars"] = "adamw"
+    lr: float = Field(2e-3, gt=0)  # peak learning rate after warm-up
+    final_lr: float = Field(0.0, ge=0)  # cosine decays to this
+    weight_decay: float = Field(1e-4, ge=0)
+    momentum: float = Field(0.9, ge=0, lt=1)
+    warmup_steps: int | None = Field(None, ge=0)  # default: 5% of the run
+    batch_size: int = Field(256, ge=2)  # per process, per micro-batch
+    accumulate: int = Field(1, ge=1)  # micro-batches per optimiser step
+    clip_grad: float | None = Field(None, gt=0)  # max global grad norm
+
+
+class EvalSettings(_Strict):
+    knn_k: int = Field(200, ge=1)
+    knn_temperature: float = Field(0.1, gt=0)
+    probe_epochs: int = Field(50, ge=1)
+    max_train: int | None = Field(None, ge=1)  # kNN bank / probe train size cap
+
+
+class TrainConfig(_Strict):
+    method: str = "simclr"
+    temperature: float = Field(0.5, gt=0)
+    epochs: int | None = Field(None, ge=1)  # one of epochs / steps; default 10 epochs
+    steps: int | None = Field(None, ge=1)
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    amp: Literal["none", "bf16", "fp16"] = "none"  # mixed precision on GPU
+    log_every: int = Field(20, ge=1)  # steps between metrics.jsonl rows
+    checkpoint_every: int = Field(500, ge=1)  # steps between checkpoints (and at the end)
+    keep_checkpoints: int = Field(2, ge=1)
+    data: DataSettings = DataSettings()
+    model: ModelSettings = ModelSettings()
+    optim: OptimSettings = OptimSettings()
+    eval: EvalSettings = EvalSettings()
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> TrainConfig:
+        if self.epochs is not None and self.steps is not None:
+            raise ValueError("set epochs or steps, not both")
+        return self
+
+
+class ConfigError(ValueError):
+    """A configuration mistake; the message names the field and what is allowed."""
+
+
+def load_config(
+    path: Path | None = None, overrides: list[str] = (), base: dict[str, Any] | None = None
+) -> TrainConfig:
+    """Merge ``base``, the YAML file and ``key=value`` overrides (dotted keys), then validate."""
+    raw: dict[str, Any] = dict(base or {})
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        loaded = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(
+                f"{path} must hold a mapping of settings, got {type(loaded).__name__}"
+            )
+        _merge(raw, loaded)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        _set_dotted(raw, key.strip(), yaml.safe_load(value))
+    try:
+        return TrainConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e)) from None
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+
+
+def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
+    *parents, leaf = key.split(".")
+    node = raw
+    for p in parents:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set {key!r}: {p!r} is not a section")
+    node[leaf] = value
+
+
+def _one_line(e: ValidationError) -> str:
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "config"
+    if err["type"] == "extra_forbidden":
+        section = _section_of(err["loc"][:-1])
+        known = ", ".join(sorted(section.model_fields)) if section else ""
+        return f"unknown setting {where!r}; known settings here: {known}"
+    return f"invalid setting {where!r}: {err['msg']}"
+
+
+def _section_of(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = TrainConfig
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None or not isinstance(field.annotation, type):
+            return None
+        model = field.annotation
+    return model

@@ -1,0 +1,53 @@
+"""Embed whole image sets with a trained encoder (no augmentation, batched, with progress)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+
+def normalizer(
+    mean: Sequence[float], std: Sequence[float]
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """uint8 (B, C, H, W) → float, scaled to [0, 1] and normalised per channel."""
+    m = torch.tensor(mean).view(1, -1, 1, 1)
+    s = torch.tensor(std).view(1, -1, 1, 1)
+
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        x = x.float().div_(255)
+        return (x - m.to(x.device)) / s.to(x.device)
+
+    return apply
+
+
+@torch.no_grad()
+def embed_images(
+    encoder: Callable[[torch.Tensor], torch.Tensor],
+    data: Any,  # ImageArrays, or a Dataset of (uint8 (C, H, W), label)
+    prepare: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    device: torch.device,
+    batch_size: int = 512,
+    progress: bool = True,
+    desc: str = "embedding",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features ``(N, dim)`` (float32, CPU) and labels ``(N,)`` (−1 where unlabelled)."""
+    feats, labels = [], []
+    for images, y in tqdm(_batches(data, batch_size), desc=desc, disable=not progress, leave=False):
+        feats.append(encoder(prepare(images.to(device))).float().cpu())
+        labels.append(y)
+    return torch.cat(feats), torch.cat(labels)
+
+
+def _batches(data: Any, batch_size: int):  # type: ignore[no-untyped-def]
+    images = getattr(data, "images", None)
+    if isinstance(images, torch.Tensor):
+        n = images.shape[0]
+        all_labels = data.labels if data.labels is not None else torch.full((n,), -1)
+        for i in range(0, n, batch_size):
+            yield images[i : i + batch_size], all_labels[i : i + batch_size]
+        return
+    yield from torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False)

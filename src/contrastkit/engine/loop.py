@@ -1,0 +1,221 @@
+"""The one training loop shared by every method.
+
+AMP, gradient accumulation, clipping, the learning-rate schedule, checkpoints and metrics are
+options of this loop, never per-method copies. A method is an ``nn.Module`` whose
+``forward(views)`` is its ``training_step`` and returns a :class:`StepOutput`; EMA methods
+also expose ``update_target(m)``, called after each optimiser step with the momentum of
+that step.
+
+Resume is exact: step s reseeds torch from (seed, step, micro-batch, rank), the sampler is
+a pure function of (seed, epoch), and a checkpoint carries the model, optimiser, scaler, RNG
+states and the sampler position, so a killed and resumed run ends bit-identical to an
+uninterrupted one under deterministic CPU settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from contrastkit import distributed
+from contrastkit.diagnostics import alignment, std_of_l2_normalized, uniformity
+from contrastkit.engine import rng
+from contrastkit.engine.checkpoint import save_checkpoint
+from contrastkit.engine.metrics_log import MetricsLog
+from contrastkit.engine.optim import set_lr
+from contrastkit.engine.schedules import warmup_cosine
+from contrastkit.engine.views import ViewStream
+from contrastkit.types import Views
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    total_steps: int  # optimiser steps
+    peak_lr: float
+    final_lr: float
+    warmup_steps: int
+    seed: int
+    accumulate: int = 1  # micro-batches per optimiser step
+    clip_grad: float | None = None  # max global gradient norm
+    amp: str = "none"  # none | bf16 | fp16 (GPU)
+    log_every: int = 20
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    progress: bool = True
+    momentum: Callable[[int], float] | None = None  # EMA momentum of step s, if any
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    steps: int
+    final_loss: float
+    seconds: float
+    images_per_second: float
+
+
+class _Position:
+    """Where the data stream is: epoch and micro-batch index within it."""
+
+    def __init__(self, stream: ViewStream, epoch: int, batch: int) -> None:
+        self.stream, self.epoch, self.batch = stream, epoch, batch
+        self._it: Iterator[Views] = stream.epoch(epoch, batch)
+
+    def next(self) -> Views:
+        for _ in range(2):
+            try:
+                views = next(self._it)
+                self.batch += 1
+                return views
+            except StopIteration:
+                self.epoch, self.batch = self.epoch + 1, 0
+                self._it = self.stream.epoch(self.epoch, 0)
+        raise RuntimeError("the data stream yielded no batch for a whole epoch")
+
+
+def train(
+    method: nn.Module,
+    stream: ViewStream,
+    optimizer: torch.optim.Optimizer,
+    settings: LoopSettings,
+    run_dir: Path,
+    *,
+    device: torch.device,
+    config_json: str,
+    extra: dict[str, Any] | None = None,
+    resume: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train ``method`` for ``settings.total_steps`` optimiser steps, writing into ``run_dir``.
+
+    ``extra`` holds plain values saved in every checkpoint beside the training state (what
+    ``eval``/``embed``/``export`` need to rebuild the model, e.g. input shape and
+    normalisation); ``resume`` is a loaded checkpoint to continue from.
+    """
+    s = settings
+    numpy_rng = rng.seed_everything(s.seed)
+    scaler = torch.amp.GradScaler(device.type, enabled=s.amp == "fp16")
+    step, epoch, batch = 0, 0, 0
+    if resume is not None:
+        method.load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+        scaler.load_state_dict(resume["scaler"])
+        rng.restore(resume["rng"], numpy_rng)
+        step, epoch, batch = resume["step"], resume["epoch"], resume["batch"]
+    model = _wrap_distributed(method, device)
+    position = _Position(stream, epoch, batch)
+    log = MetricsLog(run_dir, resume_step=step)
+    bar = tqdm(
+        total=s.total_steps,
+        initial=step,
+        disable=not (s.progress and distributed.is_main()),
+        unit="step",
+        dynamic_ncols=True,
+    )
+
+    def checkpoint() -> None:
+        state = {
+            "model": method.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scaler": scaler.state_dict(),
+            "rng": rng.capture(numpy_rng),
+            "step": step,
+            "epoch": position.epoch,
+            "batch": position.batch,
+            "world_size": distributed.world_size(),
+            "config": config_json,
+            **(extra or {}),
+        }
+        if distributed.is_main():
+            save_checkpoint(state, run_dir / "checkpoints", step, keep=s.keep_checkpoints)
+        distributed.barrier()
+
+    model.train()
+    start, images, loss_value = time.perf_counter(), 0, math.nan
+    interval_start, interval_images = start, 0
+    while step < s.total_steps:
+        lr = warmup_cosine(
+            step, total=s.total_steps, warmup=s.warmup_steps, peak=s.peak_lr, final=s.final_lr
+        )
+        set_lr(optimizer, lr)
+        optimizer.zero_grad(set_to_none=True)
+        loss_sum = 0.0
+        for micro in range(s.accumulate):
+            torch.manual_seed(rng.step_seed(s.seed, step, micro, distributed.rank()))
+            views = position.next()
+            sync = micro == s.accumulate - 1
+            with _no_sync(model, sync), _autocast(device, s.amp):
+                out = model(views)
+            scaler.scale(out.loss / s.accumulate).backward()
+            loss_sum += out.loss.detach().item()
+            interval_images += views.first.shape[0] * distributed.world_size()
+        loss_value = loss_sum / s.accumulate
+        if not math.isfinite(loss_value):
+            raise FloatingPointError(
+                f"the loss became {loss_value} at step {step}; lower optim.lr, raise the "
+                "temperature, or enable optim.clip_grad (the last checkpoint is kept)."
+            )
+        if s.clip_grad is not None:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(method.parameters(), s.clip_grad)
+        scaler.step(optimizer)
+        scaler.update()
+        if s.momentum is not None:
+            method.update_target(s.momentum(step))  # type: ignore[operator]
+        step += 1
+        bar.update(1)
+        if step % s.log_every == 0 or step == s.total_steps:
+            now = time.perf_counter()
+            throughput = interval_images / max(now - interval_start, 1e-9)
+            images += interval_images
+            interval_start, interval_images = now, 0
+            values = {"loss": loss_value, "lr": lr, "images_per_second": throughput}
+            values.update(_geometry(out.z1, out.z2))
+            log.write(step, values)
+            bar.set_postfix(loss=f"{loss_value:.4f}", img_s=f"{throughput:.0f}")
+        if step % s.checkpoint_every == 0 or step == s.total_steps:
+            checkpoint()
+    bar.close()
+    log.close()
+    seconds = time.perf_counter() - start
+    images += interval_images
+    return TrainResult(step, loss_value, seconds, images / max(seconds, 1e-9))
+
+
+@torch.no_grad()
+def _geometry(z1: torch.Tensor, z2: torch.Tensor) -> dict[str, float]:
+    """Cheap health numbers of this step's projections (Wang & Isola 2020; SimSiam Sec 4.1)."""
+    return {
+        "alignment": alignment(z1, z2).item(),
+        "uniformity": uniformity(z1).item(),
+        "std_normalized": std_of_l2_normalized(z1).item(),
+    }
+
+
+def _wrap_distributed(method: nn.Module, device: torch.device) -> nn.Module:
+    if not distributed.is_distributed():
+        return method
+    if device.type == "cuda":  # torch refuses SyncBatchNorm on CPU
+        method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
+        return nn.parallel.DistributedDataParallel(method, device_ids=[device.index])
+    return nn.parallel.DistributedDataParallel(method)
+
+
+def _no_sync(model: nn.Module, sync: bool) -> contextlib.AbstractContextManager[Any]:
+    if sync or not isinstance(model, nn.parallel.DistributedDataParallel):
+        return contextlib.nullcontext()
+    return model.no_sync()
+
+
+def _autocast(device: torch.device, amp: str) -> contextlib.AbstractContextManager[Any]:
+    if amp == "none":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if amp == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)

@@ -1,0 +1,133 @@
+"""A training run from config to run directory, and reopening a run to use its model.
+
+A run directory holds ``config.json``, ``checkpoints/``, ``metrics.jsonl``, ``tb/``
+(TensorBoard events) and, after evaluation, ``eval.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from contrastkit import distributed
+from contrastkit.engine.build import (
+    build_method,
+    build_stream,
+    load_image_data,
+    loop_settings,
+    resolve_device,
+)
+from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint, load_latest
+from contrastkit.engine.config import ConfigError, TrainConfig
+from contrastkit.engine.loop import TrainResult, train
+from contrastkit.engine.optim import build_optimizer
+
+# settings that may change between a run and its resumption (budget and bookkeeping)
+_RESUMABLE_CHANGES = {
+    "epochs",
+    "steps",
+    "device",
+    "log_every",
+    "checkpoint_every",
+    "keep_checkpoints",
+}
+
+
+def train_run(
+    cfg: TrainConfig, out_dir: Path, *, resume: str = "never", progress: bool = True
+) -> TrainResult:
+    """Train per ``cfg`` into ``out_dir``. ``resume``: "never", "auto" or a checkpoint path."""
+    device = resolve_device(cfg.device)
+    distributed.init_from_env(device.type)
+    state = _resume_state(cfg, out_dir, resume)
+    if distributed.is_main():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2) + "\n")
+    data = load_image_data(cfg)
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
+    method = build_method(cfg, data.channels, data.image_size).to(device)
+    stream = build_stream(cfg, data, device)
+    optimizer = build_optimizer(
+        method,
+        cfg.optim.name,
+        lr=cfg.optim.lr,
+        weight_decay=cfg.optim.weight_decay,
+        momentum=cfg.optim.momentum,
+    )
+    settings = loop_settings(cfg, len(stream.batches), progress)
+    extra = {
+        "input": {
+            "channels": data.channels,
+            "image_size": data.image_size,
+            "mean": list(data.recipe.mean),
+            "std": list(data.recipe.std),
+        }
+    }
+    return train(
+        method,
+        stream,
+        optimizer,
+        settings,
+        out_dir,
+        device=device,
+        config_json=cfg.model_dump_json(),
+        extra=extra,
+        resume=state,
+    )
+
+
+def _resume_state(cfg: TrainConfig, out_dir: Path, resume: str) -> dict[str, Any] | None:
+    checkpoints = out_dir / "checkpoints"
+    if resume == "never":
+        if list_checkpoints(checkpoints):
+            raise ConfigError(
+                f"{out_dir} already holds checkpoints; continue it with --resume auto "
+                "or choose a new --out"
+            )
+        return None
+    state = load_latest(checkpoints) if resume == "auto" else load_checkpoint(Path(resume))
+    if state is None:
+        return None  # "auto" with nothing to resume starts fresh
+    saved = json.loads(state["config"])
+    now = json.loads(cfg.model_dump_json())
+    changed = sorted(k for k in now if k not in _RESUMABLE_CHANGES and now[k] != saved.get(k))
+    if changed:
+        raise ConfigError(
+            f"the checkpoint in {out_dir} was trained with different settings ({', '.join(changed)}); "
+            "resume with the same settings or choose a new --out"
+        )
+    return state
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    config: TrainConfig
+    method: nn.Module
+    input: dict[str, Any]  # channels, image_size, mean, std
+    step: int
+
+
+def load_trained(run_dir: Path, device: torch.device | None = None) -> TrainedModel:
+    """Rebuild the method of ``run_dir`` from its newest checkpoint, in eval mode."""
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist")
+    state = load_latest(run_dir / "checkpoints")
+    if state is None:
+        raise FileNotFoundError(f"no checkpoint in {run_dir / 'checkpoints'}; train first")
+    cfg = TrainConfig.model_validate_json(state["config"])
+    info = state["input"]
+    method = build_method(cfg, info["channels"], info["image_size"])
+    method.load_state_dict(state["model"])
+    method.to(device or torch.device("cpu")).eval()
+    return TrainedModel(cfg, method, info, state["step"])
+
+
+def write_json(path: Path, value: Any) -> None:
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    path.write_text(json.dumps(value, indent=2) + "\n")

@@ -1,0 +1,114 @@
+"""Streams of augmented view pairs, one per training step, on the training device.
+
+Two ways to augment (DESIGN.md):
+
+* ``BatchedViews`` — raw uint8 batches (indexed straight from memory, or loaded by a
+  DataLoader for folders) are moved to the device and augmented there in one batched kornia
+  call with per-sample random parameters. The loop reseeds torch before every step, so the
+  views of step s depend only on (seed, step).
+* ``PerSampleViews`` — torchvision v2 transforms per image in DataLoader workers. Each item
+  reseeds torch from (seed, epoch, index), so worker count and prefetching change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from contrastkit.engine.rng import step_seed
+from contrastkit.engine.sampler import EpochBatches
+from contrastkit.types import Views
+
+Pair = tuple[torch.Tensor, torch.Tensor]
+
+
+class ViewStream(Protocol):
+    batches: EpochBatches
+
+    def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]: ...
+
+
+class BatchedViews:
+    def __init__(
+        self,
+        data: Any,  # ImageArrays (in memory) or a Dataset of (uint8 (C, H, W), label)
+        batches: EpochBatches,
+        two_views: Callable[[torch.Tensor], Pair],
+        device: torch.device,
+        num_workers: int = 0,
+    ) -> None:
+        self.data, self.batches, self.two_views = data, batches, two_views
+        self.device, self.num_workers = device, num_workers
+
+    def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]:
+        for images, labels in self._raw(epoch, start):
+            images = images.to(self.device, non_blocking=True)  # (B, C, H, W) uint8
+            first, second = self.two_views(images)
+            yield Views(first, second, labels.to(self.device))
+
+    def _raw(self, epoch: int, start: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        index_batches = self.batches.epoch(epoch, start)
+        images = getattr(self.data, "images", None)
+        if isinstance(images, torch.Tensor):  # in memory: index, no per-item overhead
+            labels = self.data.labels
+            for idx in index_batches:
+                yield images[idx], (labels[idx] if labels is not None else _unlabelled(idx))
+            return
+        yield from DataLoader(
+            self.data,
+            batch_sampler=[b.tolist() for b in index_batches],
+            num_workers=self.num_workers,
+            pin_memory=self.device.type == "cuda",
+        )
+
+
+class _SeededPairs(Dataset[tuple[torch.Tensor, torch.Tensor, int]]):
+    """Item ``(epoch, i)`` → two views of sample i, from RNG seeded by (seed, epoch, i)."""
+
+    def __init__(self, base: Any, two_views: Callable[[torch.Tensor], Pair], seed: int) -> None:
+        self.base, self.two_views, self.seed = base, two_views, seed
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, int]:
+        epoch, i = key
+        torch.manual_seed(step_seed(self.seed, epoch, i))
+        image, label = self.base[i]
+        first, second = self.two_views(image)
+        return first, second, int(label)
+
+
+class PerSampleViews:
+    def __init__(
+        self,
+        data: Any,  # a Dataset of (uint8 (C, H, W), label)
+        batches: EpochBatches,
+        two_views: Callable[[torch.Tensor], Pair],
+        device: torch.device,
+        *,
+        seed: int,
+        num_workers: int = 0,
+    ) -> None:
+        self.pairs = _SeededPairs(data, two_views, seed)
+        self.batches, self.device, self.num_workers = batches, device, num_workers
+
+    def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]:
+        loader = DataLoader(
+            self.pairs,
+            batch_sampler=[
+                [(epoch, i) for i in b.tolist()] for b in self.batches.epoch(epoch, start)
+            ],
+            num_workers=self.num_workers,
+            pin_memory=self.device.type == "cuda",
+            persistent_workers=False,
+        )
+        for first, second, labels in loader:
+            yield Views(first.to(self.device), second.to(self.device), labels.to(self.device))
+
+
+def _unlabelled(idx: torch.Tensor) -> torch.Tensor:
+    return torch.full((len(idx),), -1, dtype=torch.long)

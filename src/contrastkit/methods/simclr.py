@@ -1,0 +1,55 @@
+"""SimCLR: two augmented views, a shared encoder and projection head, NT-Xent between them."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from contrastkit.losses import NTXentLoss
+from contrastkit.nn.heads import simclr_projection
+from contrastkit.types import StepOutput, Views
+
+
+class SimCLR(nn.Module):
+    """SimCLR (Chen et al. 2020, https://arxiv.org/abs/2002.05709).
+
+    h = f(x) is the representation kept after training; z = g(h) the projection the loss
+    sees. Both views go through the encoder in one batch of 2B, as in the authors' code, so
+    batch-norm statistics cover both views (their "global BN" under DDP is SyncBatchNorm).
+
+    Args:
+        backbone: encoder f exposing ``.dim``.
+        projection_hidden, projection_dim: g is Linear-BN-ReLU-Linear (paper: 2048 → 128).
+        temperature: τ of NT-Xent (paper: 0.5 at batch 256, 0.1 at batch 4096).
+        gather_distributed: negatives from every rank (full gradient).
+    """
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        *,
+        projection_hidden: int = 2048,
+        projection_dim: int = 128,
+        temperature: float = 0.5,
+        gather_distributed: bool = False,
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.projection = simclr_projection(
+            backbone.dim, hidden=projection_hidden, out=projection_dim
+        )
+        self.criterion = NTXentLoss(temperature, gather_distributed=gather_distributed)
+
+    def forward(self, views: Views) -> StepOutput:
+        return self.training_step(views)
+
+    def training_step(self, views: Views) -> StepOutput:
+        x = torch.cat([views.first, views.second])  # (2B, C, H, W)
+        z = self.projection(self.backbone(x))  # (2B, D)
+        z1, z2 = z.chunk(2)  # (B, D) each
+        return StepOutput(self.criterion(z1, z2), z1.detach(), z2.detach())
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The representation h = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone(x)

@@ -1,0 +1,33 @@
+"""Small frozen records passed between the parts of contrastkit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class Views:
+    """Two augmented views of the same B samples, already on the training device.
+
+    Shapes: first (B, C, H, W), second (B, C, H, W), labels (B,) or None.
+    """
+
+    first: torch.Tensor
+    second: torch.Tensor
+    labels: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """What a method's ``training_step`` returns to the loop.
+
+    ``loss`` carries the graph; ``z1``/``z2`` are the (detached) projections of the two
+    views, which the loop uses for monitoring (alignment, uniformity, collapse).
+    Shapes: loss (), z1 (B, D), z2 (B, D).
+    """
+
+    loss: torch.Tensor
+    z1: torch.Tensor
+    z2: torch.Tensor

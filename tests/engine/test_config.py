@@ -1,0 +1,42 @@
+import pytest
+
+from contrastkit.engine.config import ConfigError, TrainConfig, load_config
+
+
+def test_defaults_validate():
+    cfg = load_config()
+    assert isinstance(cfg, TrainConfig) and cfg.method == "simclr"
+
+
+def test_yaml_then_dotted_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("temperature: 0.2\noptim:\n  lr: 0.5\n  batch_size: 64\n")
+    cfg = load_config(path, ["optim.lr=0.1", "data.source=npz:x.npz"])
+    assert cfg.temperature == 0.2 and cfg.optim.lr == 0.1 and cfg.optim.batch_size == 64
+    assert cfg.data.source == "npz:x.npz"
+
+
+def test_unknown_key_names_the_key_and_the_known_ones():
+    with pytest.raises(ConfigError, match=r"unknown setting 'optim.lrr'.*\blr\b"):
+        load_config(overrides=["optim.lrr=1"])
+
+
+def test_invalid_value_names_the_field():
+    with pytest.raises(ConfigError, match=r"invalid setting 'temperature'"):
+        load_config(overrides=["temperature=-1"])
+
+
+@pytest.mark.parametrize("bad", ["lr", "=3", ""])
+def test_malformed_set_pair(bad):
+    with pytest.raises(ConfigError, match="key=value"):
+        load_config(overrides=[bad])
+
+
+def test_epochs_and_steps_together_are_rejected():
+    with pytest.raises(ConfigError, match="epochs or steps"):
+        load_config(overrides=["epochs=1", "steps=2"])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "none.yaml")

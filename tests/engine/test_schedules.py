@@ -1,0 +1,25 @@
+import math
+
+import pytest
+
+from contrastkit.engine.schedules import cosine_momentum, warmup_cosine
+
+
+def test_warmup_rises_linearly_to_peak_then_cosine_reaches_final():
+    lrs = [warmup_cosine(s, total=100, warmup=10, peak=1.0, final=0.1) for s in range(101)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(b > a for a, b in zip(lrs[:10], lrs[1:10], strict=False))
+    assert lrs[10] == pytest.approx(1.0)
+    assert lrs[55] == pytest.approx(0.1 + 0.45 * (1 + math.cos(math.pi * 0.5)))
+    assert all(b <= a for a, b in zip(lrs[10:], lrs[11:], strict=False))
+    assert lrs[100] == pytest.approx(0.1)
+
+
+def test_no_warmup_starts_at_peak():
+    assert warmup_cosine(0, total=10, warmup=0, peak=2.0) == pytest.approx(2.0)
+
+
+def test_cosine_momentum_goes_from_base_to_one():
+    assert cosine_momentum(0, total=100, base=0.996) == pytest.approx(0.996)
+    assert cosine_momentum(50, total=100, base=0.996) == pytest.approx(0.998)
+    assert cosine_momentum(100, total=100, base=0.996) == pytest.approx(1.0)
