@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import pytest
@@ -8,10 +9,10 @@ from contrastkit.engine.schedules import cosine_momentum, warmup_cosine
 def test_warmup_rises_linearly_to_peak_then_cosine_reaches_final():
     lrs = [warmup_cosine(s, total=100, warmup=10, peak=1.0, final=0.1) for s in range(101)]
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
-    assert all(b > a for a, b in zip(lrs[:10], lrs[1:10], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(lrs[:10]))
     assert lrs[10] == pytest.approx(1.0)
     assert lrs[55] == pytest.approx(0.1 + 0.45 * (1 + math.cos(math.pi * 0.5)))
-    assert all(b <= a for a, b in zip(lrs[10:], lrs[11:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(lrs[10:]))
     assert lrs[100] == pytest.approx(0.1)
 
 
