@@ -32,7 +32,8 @@ def alignment(x: torch.Tensor, y: torch.Tensor, alpha: float = 2) -> torch.Tenso
 def uniformity(x: torch.Tensor, t: float = 2) -> torch.Tensor:
     r"""Log of the mean Gaussian potential over pairs, :math:`\log \mathbb E_{i<j} e^{-t \lVert \hat x_i - \hat x_j \rVert^2}`.
 
-    Range [−4, 0] for t = 2. Lower is more uniform: about −3.5 to −3.9 for healthy
+    Range [−4N/(N−1), 0] for t = 2 (the low end is a regular simplex; ≈ −4 for large N).
+    Lower is more uniform: about −3.5 to −3.9 for healthy
     embeddings of a few hundred dimensions (−4 is the limit of a uniform distribution in
     high dimension); 0 means every row is the same point (complete collapse).
 
