@@ -1,0 +1,59 @@
+"""Turn a data-source string (``--data``, ``data.source``) into images.
+
+Sources:
+
+* ``fashion-mnist`` — the built-in dataset, splits ``train`` and ``test`` (28×28, ``image_size``
+  does not apply).
+* ``folder:PATH`` — an :class:`ImageFolderDataset` decoded to ``image_size``.
+* ``npz:PATH`` — an ``.npz`` file read by :func:`load_npz` (its own image size).
+
+Folders and ``.npz`` files have a single split, ``train``: to evaluate on held-out images,
+name them as another source (``--eval-data folder:OTHER`` / ``data.eval_source``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contrastkit.data.arrays import ImageArrays, load_npz
+from contrastkit.data.fashion_mnist import load_fashion_mnist
+from contrastkit.data.image_folder import ImageFolderDataset
+
+SOURCES = ("fashion-mnist", "folder:PATH", "npz:PATH")
+
+
+def load_images(
+    spec: str, split: str = "train", *, image_size: int = 64
+) -> ImageArrays | ImageFolderDataset:
+    """The images named by ``spec`` (see the module docstring).
+
+    Raises ``ValueError`` for an unknown source or split, and ``FileNotFoundError`` naming
+    the path when a folder or file does not exist (``DatasetNotFoundError``, a subclass, when
+    Fashion-MNIST is not installed).
+
+    Example:
+        >>> train = load_images("fashion-mnist", "train")  # ImageArrays (60000, 1, 28, 28)
+        >>> photos = load_images("folder:~/photos", image_size=96)  # ImageFolderDataset
+    """
+    if spec == "fashion-mnist":
+        if split not in ("train", "test"):
+            raise ValueError(f"fashion-mnist has splits 'train' and 'test', got {split!r}.")
+        return load_fashion_mnist("train" if split == "train" else "test")
+    kind, sep, rest = spec.partition(":")
+    if not sep or kind not in ("folder", "npz"):
+        raise ValueError(
+            f"unknown data source {spec!r}; use fashion-mnist, folder:PATH or npz:PATH"
+        )
+    if not rest:
+        raise ValueError(f"data source {spec!r} names no path; write {kind}:PATH.")
+    if split != "train":
+        raise ValueError(
+            f"{kind}:PATH sources have one split, 'train', got {split!r}; name held-out "
+            "images as another source (e.g. --eval-data folder:OTHER)."
+        )
+    path = Path(rest).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist (data source {spec!r}).")
+    if kind == "folder":
+        return ImageFolderDataset(path, image_size=image_size)
+    return load_npz(path)
