@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
-EXTRAS := dev
+EXTRAS := dev,vision,viz
 STAMP := $(VENV)/.installed-$(EXTRAS)
 DEB_DATA := dataset-fashion-mnist
 
