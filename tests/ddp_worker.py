@@ -14,12 +14,17 @@ import torch.distributed as dist
 
 from contrastkit import distributed
 from contrastkit.losses import (
+    barlow_twins_loss,
     debiased_info_nce,
     hard_negative_info_nce,
     info_nce,
     nt_xent,
+    sinkhorn,
     supcon,
+    swav_loss,
+    vicreg_loss,
 )
+from contrastkit.nn.queue import FeatureQueue
 
 CASES = {
     "nt_xent": lambda a, b, y: nt_xent(a, b, temperature=0.2, gather_distributed=True),
@@ -36,6 +41,19 @@ CASES = {
     "hard_negative_info_nce": lambda a, b, y: hard_negative_info_nce(
         a, b, temperature=0.5, tau_plus=0.1, beta=1.0, gather_distributed=True
     ),
+    # codes from Sinkhorn over the global batch; the loss itself is per rank
+    "swav": lambda a, b, y: swav_loss(
+        [a, b],
+        [
+            sinkhorn(a, 3, 0.5, gather_distributed=True),
+            sinkhorn(b, 3, 0.5, gather_distributed=True),
+        ],
+        temperature=0.1,
+    ),
+    "barlow_twins": lambda a, b, y: barlow_twins_loss(
+        a, b, lambda_offdiag=0.1, gather_distributed=True
+    ),
+    "vicreg": lambda a, b, y: vicreg_loss(a, b, gather_distributed=True),
 }
 
 
@@ -45,6 +63,14 @@ def global_batch(n_global: int, dim: int) -> tuple[torch.Tensor, torch.Tensor, t
     b = a + 0.5 * torch.randn(n_global, dim, generator=g, dtype=torch.float64)
     y = torch.randint(0, 3, (n_global,), generator=g)
     return a, b, y
+
+
+def pushed_queue(a: torch.Tensor, b: torch.Tensor, n_global: int) -> dict[str, torch.Tensor]:
+    """A queue of 1.5 global batches after pushing a then b: the second push wraps around."""
+    queue = FeatureQueue(size=n_global * 3 // 2, dim=a.shape[1]).double()
+    queue.push(a)
+    queue.push(b)
+    return queue.state_dict()
 
 
 def main(out_dir: str, n_local: int, dim: int) -> None:
@@ -60,6 +86,9 @@ def main(out_dir: str, n_local: int, dim: int) -> None:
         loss.backward()
         results[name] = {"loss": loss.detach(), "grad_a": a_r.grad, "grad_b": b_r.grad}
     results["gather"] = distributed.gather(a[rows] * (r + 1))
+    results["all_reduce_sum"] = distributed.all_reduce_sum(a[rows])
+    results["all_reduce_max"] = distributed.all_reduce_max(a[rows])
+    results["queue"] = pushed_queue(a[rows], b[rows], n_local * w)
     torch.save(results, os.path.join(out_dir, f"rank{r}.pt"))
     dist.destroy_process_group()
 

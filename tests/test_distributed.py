@@ -28,6 +28,11 @@ def test_single_process_is_identity():
     assert not distributed.is_distributed()
 
 
+def test_all_reduce_sum_and_max_are_the_identity_on_one_process():
+    x = torch.randn(4, 3)
+    assert distributed.all_reduce_sum(x) is x and distributed.all_reduce_max(x) is x
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -87,3 +92,22 @@ def test_gather_concatenates_in_rank_order(ranks):
     expected = torch.cat([a[r * N_LOCAL : (r + 1) * N_LOCAL] * (r + 1) for r in range(WORLD)])
     for r in ranks:
         torch.testing.assert_close(r["gather"], expected)
+
+
+@pytest.mark.ddp
+def test_queue_enqueues_the_keys_of_every_rank(ranks):
+    a, b, _ = ddp_worker.global_batch(N_LOCAL * WORLD, DIM)
+    single = ddp_worker.pushed_queue(a, b, N_LOCAL * WORLD)  # one process, the whole batch
+    assert int(single["pointer"]) == (2 * N_LOCAL * WORLD) % (N_LOCAL * WORLD * 3 // 2)
+    for r in ranks:  # every rank holds the same queue as one process pushing the global batch
+        for name, tensor in single.items():
+            torch.testing.assert_close(r["queue"][name], tensor, rtol=0, atol=0)
+
+
+@pytest.mark.ddp
+def test_all_reduce_sum_and_max_combine_the_ranks_elementwise(ranks):
+    a, _, _ = ddp_worker.global_batch(N_LOCAL * WORLD, DIM)
+    parts = a.split(N_LOCAL)  # each rank's rows
+    for r in ranks:
+        torch.testing.assert_close(r["all_reduce_sum"], parts[0] + parts[1])
+        torch.testing.assert_close(r["all_reduce_max"], torch.maximum(parts[0], parts[1]))

@@ -21,7 +21,9 @@ import torch
 import torch.distributed as dist
 
 __all__ = [
+    "all_reduce_max",
     "all_reduce_mean",
+    "all_reduce_sum",
     "barrier",
     "gather",
     "gather_with_grad",
@@ -67,6 +69,24 @@ def all_reduce_mean(x: torch.Tensor) -> torch.Tensor:
     y = x.detach().clone()
     dist.all_reduce(y, op=dist.ReduceOp.SUM)
     return y / world_size()
+
+
+def all_reduce_sum(x: torch.Tensor) -> torch.Tensor:
+    """Elementwise sum of ``x`` over ranks (no gradient); ``x`` itself on one process."""
+    if not is_distributed():
+        return x
+    y = x.detach().clone()
+    dist.all_reduce(y, op=dist.ReduceOp.SUM)
+    return y
+
+
+def all_reduce_max(x: torch.Tensor) -> torch.Tensor:
+    """Elementwise maximum of ``x`` over ranks (no gradient); ``x`` itself on one process."""
+    if not is_distributed():
+        return x
+    y = x.detach().clone()
+    dist.all_reduce(y, op=dist.ReduceOp.MAX)
+    return y
 
 
 def _check_same_shape(x: torch.Tensor) -> None:

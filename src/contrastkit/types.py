@@ -11,12 +11,18 @@ import torch
 class Views:
     """Two augmented views of the same B samples, already on the training device.
 
-    Shapes: first (B, C, H, W), second (B, C, H, W), labels (B,) or None.
+    ``crops`` holds the extra low-resolution views of multi-crop (SwAV, DINO; Caron et al.
+    2020, Sec. 3.2); it is empty unless the data settings ask for small crops. Labels are
+    the dataset's classes, −1 for an unlabelled sample.
+
+    Shapes: first (B, C, H, W), second (B, C, H, W), labels (B,) or None, crops V × (B, C,
+    h, w) with h, w ≤ H, W.
     """
 
     first: torch.Tensor
     second: torch.Tensor
     labels: torch.Tensor | None = None
+    crops: tuple[torch.Tensor, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ LOW_PRECISION = [torch.float32, torch.float16, torch.bfloat16]
 
 
 @st.composite
-def finite_embeddings(draw, n_tensors: int, dtype: torch.dtype):
-    """``n_tensors`` finite (N, D) matrices with entries anywhere in ±1e3 (zeros included).
+def finite_embeddings(draw, n_tensors: int, dtype: torch.dtype, max_abs: float = 1e3):
+    """``n_tensors`` finite (N, D) matrices with entries anywhere in ±max_abs (zeros included).
 
     Column 0 is pushed at least 1 away from zero so no row is (nearly) the zero vector: the
     gradient of x/‖x‖ grows like 1/(τ‖x‖), which overflows float16's 65504 for tiny rows at
@@ -30,7 +30,7 @@ def finite_embeddings(draw, n_tensors: int, dtype: torch.dtype):
     """
     n = draw(st.integers(2, 6))
     d = draw(st.integers(1, 6))
-    value = st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False)
+    value = st.floats(-max_abs, max_abs, allow_nan=False, allow_subnormal=False)
     tensors = []
     for _ in range(n_tensors):
         x = torch.tensor(draw(st.lists(value, min_size=n * d, max_size=n * d))).view(n, d)
@@ -44,7 +44,7 @@ def finite_embeddings(draw, n_tensors: int, dtype: torch.dtype):
 @settings(max_examples=25)
 @given(data=st.data(), log10_tau=st.floats(-3, 1))
 def test_finite_value_and_gradients_for_any_finite_input(case, dtype, data, log10_tau):
-    embeddings = data.draw(finite_embeddings(case.n_embeddings, dtype))
+    embeddings = data.draw(finite_embeddings(case.n_embeddings, dtype, case.max_abs))
     for x in embeddings:
         x.requires_grad_(True)
     kwargs = {"temperature": 10**log10_tau} if case.has_temperature else {}

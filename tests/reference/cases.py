@@ -26,6 +26,15 @@ class LossCase:
     kwargs: dict[str, Any] = field(default_factory=dict)
     has_temperature: bool = True
     cosine: bool = True  # invariant to scaling each row by a positive number
+    # largest |entry| for which float16 gradients must stay finite: a loss of the raw scale
+    # (VICReg's covariance grows like its 4th power) overflows float16 beyond some size
+    max_abs: float = 1e3
+    # builds the module twin for (N, d) inputs when ``module(**kwargs)`` cannot (a state sized
+    # by d, or crops passed as lists): twin(d, **kwargs) takes the same tensors as ``fn``
+    twin: Callable[..., nn.Module] | None = None
+
+    def build_twin(self, d: int, **kwargs: Any) -> nn.Module:
+        return self.twin(d, **kwargs) if self.twin is not None else self.module(**kwargs)
 
     def embeddings(
         self, n: int, d: int, dtype: torch.dtype = torch.float64, gen: torch.Generator | None = None
@@ -53,6 +62,30 @@ def _alternating_same(n: int) -> tuple[torch.Tensor]:
 
 def _info_nce_with_negatives(a, p, neg, **kw):
     return L.info_nce(a, p, negatives=neg, symmetric=True, **kw)
+
+
+def _swav_two_crops(s1, s2, **kw):
+    """SwAV on two crops' prototype scores, each predicting the other's Sinkhorn codes."""
+    return L.swav_loss([s1, s2], [L.sinkhorn(s1), L.sinkhorn(s2)], **kw)
+
+
+def _dino_two_crops(s1, s2, *, student_temp=0.1, teacher_temp=0.04):
+    """DINO at step 0 on two crops: the teacher, a fresh copy of the student, gives the same
+    logits s1, s2 (detached, centre 0) as targets for the student's s2, s1."""
+    center = torch.zeros(s1.shape[-1], dtype=torch.float32)
+    targets = [L.dino_teacher_probs(s, center, teacher_temp) for s in (s1, s2)]
+    return L.dino_loss([s1, s2], targets, student_temp=student_temp)
+
+
+class _DINOTwin(nn.Module):
+    """``DINOLoss`` (its centre sized by d, still zero) called as :func:`_dino_two_crops`."""
+
+    def __init__(self, d: int, **kwargs: Any) -> None:
+        super().__init__()
+        self.loss = L.DINOLoss(d, **kwargs)
+
+    def forward(self, s1: torch.Tensor, s2: torch.Tensor) -> torch.Tensor:
+        return self.loss([s1, s2], [s1, s2])
 
 
 CASES = [
@@ -100,6 +133,36 @@ CASES = [
         cosine=False,
     ),
     LossCase("negative_cosine", L.negative_cosine, L.NegativeCosineLoss, 2, has_temperature=False),
+    LossCase("swav", _swav_two_crops, L.SwAVLoss, 2, kwargs={"temperature": 0.1}, cosine=False),
+    LossCase(
+        "barlow_twins",
+        L.barlow_twins_loss,
+        L.BarlowTwinsLoss,
+        2,
+        kwargs={"lambda_offdiag": 5e-3},
+        has_temperature=False,
+        cosine=False,
+    ),
+    LossCase(
+        "vicreg",
+        L.vicreg_loss,
+        L.VICRegLoss,
+        2,
+        kwargs={"sim_coeff": 25.0, "std_coeff": 25.0, "cov_coeff": 1.0},
+        has_temperature=False,
+        cosine=False,
+        max_abs=10.0,
+    ),
+    LossCase(
+        "dino",
+        _dino_two_crops,
+        L.DINOLoss,
+        2,
+        kwargs={"student_temp": 0.1, "teacher_temp": 0.04},
+        has_temperature=False,
+        cosine=False,
+        twin=_DINOTwin,
+    ),
 ]
 
 TEMPERATURE_CASES = [c for c in CASES if c.has_temperature]

@@ -6,6 +6,7 @@
   DataLoader workers.
 * :class:`BatchedAugment` — kornia, a whole batch on the training device, per-sample random
   parameters (torchvision v2 on a batch would share one set of parameters across it).
+* :class:`MultiCropAugment` — two large and V small views per image (SwAV, DINO), batched.
 * :class:`EvalTransform` — the deterministic scale-and-normalise for feature extraction.
 
 torchvision and kornia (the ``[vision]`` extra) are imported when a transform is built.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from contrastkit.augment.batched import BatchedAugment
 from contrastkit.augment.eval import EvalTransform
+from contrastkit.augment.multi_crop import MultiCropAugment
 from contrastkit.augment.per_sample import TwoViews, per_sample_transform
 from contrastkit.augment.recipe import (
     CIFAR10_MEAN,
@@ -35,6 +37,7 @@ __all__ = [
     "IMAGENET_STD",
     "BatchedAugment",
     "EvalTransform",
+    "MultiCropAugment",
     "SimCLRRecipe",
     "TwoViews",
     "per_sample_transform",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 
@@ -45,3 +47,23 @@ def check_embeddings(*tensors: torch.Tensor, names: tuple[str, ...], min_rows: i
 def check_finite(t: torch.Tensor, name: str) -> None:
     if not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite values.")
+
+
+def check_non_negative(value: float, name: str) -> None:
+    if not value >= 0:
+        raise ValueError(f"{name} must be >= 0, got {value}.")
+
+
+def check_momentum(momentum: float, name: str = "momentum") -> None:
+    if not 0 <= momentum <= 1:
+        raise ValueError(f"{name} must be in [0, 1], got {momentum}.")
+
+
+def check_crops(per_crop: Sequence[torch.Tensor], name: str, min_crops: int) -> None:
+    """A sequence of at least ``min_crops`` tensors (checked together by the caller)."""
+    if isinstance(per_crop, torch.Tensor) or not isinstance(per_crop, Sequence):
+        raise ValueError(
+            f"{name} must be a list with one (B, K) tensor per crop, got {type(per_crop).__name__}."
+        )
+    if len(per_crop) < min_crops:
+        raise ValueError(f"{name} must hold at least {min_crops} crops, got {len(per_crop)}.")

@@ -69,3 +69,14 @@ def build_backbone(name: str, *, in_channels: int, image_size: int, **kwargs: An
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{arg} must be a positive integer, got {value!r}.")
     return BACKBONES[name](in_channels=in_channels, image_size=image_size, **kwargs)
+
+
+def backbone_dim(backbone: nn.Module) -> int:
+    """``backbone.dim``, the width of the features it returns, checked to be a positive int."""
+    dim = getattr(backbone, "dim", None)
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+        raise TypeError(
+            f"{type(backbone).__name__} must expose its feature width as a positive int .dim, "
+            f"got {dim!r}."
+        )
+    return dim

@@ -94,10 +94,58 @@ def simsiam_predictor(dim: int = 2048, hidden: int = 512) -> nn.Sequential:
     return mlp([dim, hidden, dim])
 
 
+def moco_v3_projection(in_dim: int, hidden: int = 4096, out: int = 256) -> nn.Sequential:
+    """MoCo v3's projector for ResNets: 2 layers, in → 4096 → 256, "all layers in both MLPs
+    have BN" (Chen, Xie & He 2021, https://arxiv.org/abs/2104.02057, Sec. 4), the output BN
+    without affine. The paper's text says 3 layers; the authors' ``MoCo_ResNet`` builds 2 (3
+    for ViT), and we follow their ResNet code."""
+    return mlp([in_dim, hidden, out], last_batch_norm=True)
+
+
+def moco_v3_predictor(dim: int = 256, hidden: int = 4096) -> nn.Sequential:
+    """MoCo v3's predictor for ResNets: 2 layers, 256 → 4096 → 256, no output BN and no bias
+    (the authors' ``MoCo_ResNet``: ``_build_mlp(2, dim, mlp_dim, dim, last_bn=False)``)."""
+    return mlp([dim, hidden, dim], last_bias=False)
+
+
+def nnclr_projection(in_dim: int, hidden: int = 2048, out: int = 256) -> nn.Sequential:
+    """NNCLR's projector: 3 layers, hidden 2048, output 256, BN after every layer including
+    the output (Dwibedi et al. 2021, https://arxiv.org/abs/2104.14548, Sec. 4.1
+    "Implementation details"; lightly's ``NNCLRProjectionHead``)."""
+    return mlp([in_dim, hidden, hidden, out], last_batch_norm=True)
+
+
+def nnclr_predictor(dim: int = 256, hidden: int = 4096) -> nn.Sequential:
+    """NNCLR's predictor: 2 layers, 256 → 4096 → 256, BN on the hidden layer (same section)."""
+    return mlp([dim, hidden, dim])
+
+
 def barlow_twins_projection(in_dim: int, hidden: int = 8192, out: int = 8192) -> nn.Sequential:
     """Barlow Twins' projector: "three linear layers, each with 8192 output units. The first
     two layers ... are followed by a batch normalization layer and rectified linear units"
     (Zbontar et al. 2021, https://arxiv.org/abs/2103.03230, "Implementation details"). No
-    bias on the last layer, as in the authors' code; the loss's own BatchNorm of z belongs
-    to the method."""
+    bias on the last layer, as in the authors' code; the batch standardisation of z is done
+    by ``barlow_twins_loss``."""
     return mlp([in_dim, hidden, hidden, out], last_bias=False)
+
+
+def swav_projection(in_dim: int, hidden: int = 2048, out: int = 128) -> nn.Sequential:
+    """SwAV's projection head: 2048 → 128 with BN and ReLU on the hidden layer, the output
+    L2-normalised by the method before the prototypes (Caron et al. 2020,
+    https://arxiv.org/abs/2006.09882, Appendix A; ``hidden_mlp=2048``, ``feat_dim=128`` in
+    the authors' ``resnet50.py``)."""
+    return mlp([in_dim, hidden, out])
+
+
+def vicreg_projection(in_dim: int, hidden: int = 8192, out: int = 8192) -> nn.Sequential:
+    """VICReg's expander: "3 fully-connected layers of size 8192", BN and ReLU after the
+    first two, a bias-free last layer as in the authors' ``Projector`` (Bardes et al. 2022,
+    https://arxiv.org/abs/2105.04906, Sec. 4.1)."""
+    return mlp([in_dim, hidden, hidden, out], last_bias=False)
+
+
+def supcon_projection(in_dim: int, hidden: int = 2048, out: int = 128) -> nn.Sequential:
+    """SupCon's projection head: one hidden layer (2048 on a ResNet-50) with ReLU and no BN,
+    a 128-d output (Khosla et al. 2020, https://arxiv.org/abs/2004.11362, Sec. 3.3; the
+    authors' ``SupConResNet`` head ``Linear-ReLU-Linear``)."""
+    return mlp([in_dim, hidden, out], batch_norm=False)
