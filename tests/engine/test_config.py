@@ -40,3 +40,10 @@ def test_epochs_and_steps_together_are_rejected():
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "none.yaml")
+
+
+def test_folder_on_error_defaults_to_raise_and_accepts_only_raise_or_skip():
+    assert load_config().data.on_error == "raise"
+    assert load_config(overrides=["data.on_error=skip"]).data.on_error == "skip"
+    with pytest.raises(ConfigError, match=r"invalid setting 'data.on_error'"):
+        load_config(overrides=["data.on_error=ignore"])

@@ -1,11 +1,13 @@
 """The ``contrastkit`` command line: one Typer app; ``main(argv) -> int`` runs it in-process.
 
 User mistakes (bad options, missing data, invalid values) end with one line on stderr and a
-non-zero exit code; anything else is a bug and keeps its traceback.
+non-zero exit code; anything else is a bug and keeps its traceback. Warnings the library logs
+(e.g. image files skipped as unreadable) are printed as ``warning: ...`` lines on stderr.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -36,9 +38,34 @@ class UserError(Exception):
     """A mistake the user can fix; the CLI prints its message as one line."""
 
 
+class _WarningLines(logging.Handler):
+    """contrastkit's log records of WARNING and above as ``warning: ...`` lines on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            # the current sys.stderr, not the one at construction (in-process callers swap it)
+            print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
+    # attached for this call only, so in-process callers keep their own logging set-up;
+    # records still propagate to the root logger's handlers, if any
+    logger, handler = logging.getLogger("contrastkit"), _WarningLines()
+    logger.addHandler(handler)
+    try:
+        return _run(args)
+    finally:
+        logger.removeHandler(handler)
+
+
+def _run(args: list[str]) -> int:
     try:
         result = app(args=args, prog_name="contrastkit", standalone_mode=False)
     except typer.Exit as e:

@@ -9,6 +9,7 @@ same CNN randomly initialised, and the trained CNN. Re-running continues the run
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -25,14 +26,15 @@ def demo(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Train SimCLR on Fashion-MNIST, then compare kNN / linear-probe accuracy with baselines."""
+    from contrastkit.augment import EvalTransform
     from contrastkit.engine.build import (
         build_method,
+        encoder_of,
         load_eval_data,
         load_image_data,
         resolve_device,
     )
     from contrastkit.engine.config import load_config
-    from contrastkit.engine.embed import normalizer
     from contrastkit.engine.evaluate import EvalReport, evaluate_encoder, flatten_pixels
     from contrastkit.engine.run import load_trained, train_run, write_json
 
@@ -47,14 +49,14 @@ def demo(
 
     data = load_image_data(cfg)
     test = load_eval_data(cfg)
-    prepare = normalizer(data.recipe.mean, data.recipe.std)
+    prepare = EvalTransform(data.recipe, data.channels).to(dev)
     torch.manual_seed(cfg.seed)
     untrained = build_method(cfg, data.channels, data.image_size).to(dev).eval()
     trained = load_trained(out, dev)
-    encoders = {
+    encoders: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
         "raw pixels": flatten_pixels,
-        "random-init CNN": untrained.embed,
-        "SimCLR-trained CNN": trained.method.embed,
+        "random-init CNN": encoder_of(untrained),
+        "SimCLR-trained CNN": encoder_of(trained.method),
     }
     reports: dict[str, EvalReport] = {}
     for name, encoder in encoders.items():

@@ -22,18 +22,23 @@ def embed(
     import numpy as np
 
     from contrastkit.data import load_images
-    from contrastkit.engine.build import resolve_device
-    from contrastkit.engine.embed import embed_images, normalizer
+    from contrastkit.engine.build import encoder_of, resolve_device
+    from contrastkit.engine.embed import embed_images, eval_transform
     from contrastkit.engine.run import load_trained
 
     dev = resolve_device(device)
     trained = load_trained(run, dev)
     source = data or trained.config.data.source
-    images = load_images(source, split, image_size=trained.input["image_size"])
+    images = load_images(
+        source,
+        split,
+        image_size=trained.input["image_size"],
+        on_error=trained.config.data.on_error,  # a skipped file has no row and no id
+    )
     feats, labels = embed_images(
-        trained.method.embed,
+        encoder_of(trained.method),
         images,
-        normalizer(trained.input["mean"], trained.input["std"]),
+        eval_transform(trained.input, dev),
         device=dev,
         progress=not quiet,
     )

@@ -17,8 +17,13 @@ def evaluate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Evaluate a run's encoder; prints the accuracies and writes eval.json in the run."""
-    from contrastkit.engine.build import load_eval_data, load_image_data, resolve_device
-    from contrastkit.engine.embed import normalizer
+    from contrastkit.engine.build import (
+        encoder_of,
+        load_eval_data,
+        load_image_data,
+        resolve_device,
+    )
+    from contrastkit.engine.embed import eval_transform
     from contrastkit.engine.evaluate import evaluate_encoder
     from contrastkit.engine.run import load_trained, write_json
 
@@ -33,14 +38,14 @@ def evaluate(
             f"{cfg.data.source} has no test split; pass labelled data with --data"
         )
     report = evaluate_encoder(
-        trained.method.embed,
+        encoder_of(trained.method),
         load_image_data(
             cfg.model_copy(
                 update={"data": cfg.data.model_copy(update={"max_samples": cfg.eval.max_train})}
             )
         ).train,
         test,
-        normalizer(trained.input["mean"], trained.input["std"]),
+        eval_transform(trained.input, dev),
         device=dev,
         knn_k=cfg.eval.knn_k,
         knn_temperature=cfg.eval.knn_temperature,

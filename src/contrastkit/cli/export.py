@@ -15,10 +15,12 @@ def export(
     """Write OUT/backbone.safetensors and OUT/card.json (architecture, input, training)."""
     from safetensors.torch import save_file
 
+    from contrastkit.engine.build import backbone_of
     from contrastkit.engine.run import load_trained
+    from contrastkit.nn import backbone_dim
 
     trained = load_trained(run)
-    backbone = trained.method.backbone
+    backbone = backbone_of(trained.method)
     out.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous() for k, v in backbone.state_dict().items()}
     save_file(tensors, str(out / "backbone.safetensors"))
@@ -26,7 +28,7 @@ def export(
     card = {
         "format": "contrastkit-backbone/1",
         "backbone": cfg.model.backbone,
-        "feature_dim": int(backbone.dim),
+        "feature_dim": backbone_dim(backbone),
         "input": trained.input,
         "method": cfg.method,
         "trained_steps": trained.step,

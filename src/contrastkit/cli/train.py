@@ -26,7 +26,11 @@ def build_config(
 
 def train(
     method: str = typer.Option(
-        None, "--method", "-m", help="Method name (see `contrastkit train --help`): simclr."
+        None,
+        "--method",
+        "-m",
+        help="simclr (default) | moco_v2 | moco_v3 | byol | simsiam | nnclr | swav | supcon | "
+        "barlow_twins | vicreg | dino",
     ),
     data: str = typer.Option(None, "--data", "-d", help="fashion-mnist | folder:PATH | npz:PATH"),
     config: Path = typer.Option(None, "--config", "-c", help="YAML file of settings."),

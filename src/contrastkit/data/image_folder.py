@@ -135,7 +135,8 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
                 if on_error == "raise":
                     raise ValueError(
                         f"cannot read image {shown} ({err}); fix or remove it, or pass "
-                        "on_error='skip' to leave unreadable files out."
+                        "on_error='skip' (CLI: --set data.on_error=skip) to leave unreadable "
+                        "files out."
                     ) from err
                 self.skipped_paths.append(shown)
                 reasons.append(f"{shown}: {err}")

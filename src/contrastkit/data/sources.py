@@ -14,6 +14,7 @@ name them as another source (``--eval-data folder:OTHER`` / ``data.eval_source``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from contrastkit.data.arrays import ImageArrays, load_npz
 from contrastkit.data.fashion_mnist import load_fashion_mnist
@@ -23,9 +24,16 @@ SOURCES = ("fashion-mnist", "folder:PATH", "npz:PATH")
 
 
 def load_images(
-    spec: str, split: str = "train", *, image_size: int = 64
+    spec: str,
+    split: str = "train",
+    *,
+    image_size: int = 64,
+    on_error: Literal["raise", "skip"] = "raise",
 ) -> ImageArrays | ImageFolderDataset:
     """The images named by ``spec`` (see the module docstring).
+
+    ``on_error`` applies to folders: ``"raise"`` on an unreadable image file, or ``"skip"`` it
+    (see :class:`ImageFolderDataset`).
 
     Raises ``ValueError`` for an unknown source or split, and ``FileNotFoundError`` naming
     the path when a folder or file does not exist (``DatasetNotFoundError``, a subclass, when
@@ -55,5 +63,5 @@ def load_images(
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist (data source {spec!r}).")
     if kind == "folder":
-        return ImageFolderDataset(path, image_size=image_size)
+        return ImageFolderDataset(path, image_size=image_size, on_error=on_error)
     return load_npz(path)

@@ -6,6 +6,7 @@ Every field is documented where it is declared; unknown keys are rejected with t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,48 +21,60 @@ class _Strict(BaseModel):
 class DataSettings(_Strict):
     source: str = "fashion-mnist"  # fashion-mnist | folder:PATH | npz:PATH
     eval_source: str | None = None  # labelled data for kNN/probe; default: the test split
-    image_size: int = Field(64, ge=8)  # images of a folder are resized/cropped to this
+    image_size: int = Field(default=64, ge=8)  # images of a folder are resized/cropped to this
     augment: Literal["auto", "batched", "per_sample"] = "auto"  # auto: batched (kornia)
-    num_workers: int = Field(0, ge=0)  # DataLoader workers (per-sample path, folders)
-    max_samples: int | None = Field(None, ge=2)  # train on the first N samples only
+    num_workers: int = Field(default=0, ge=0)  # DataLoader workers (per-sample path, folders)
+    max_samples: int | None = Field(default=None, ge=2)  # train on the first N samples only
+    # an unreadable image file in a folder: "raise" names it and stops (DESIGN.md: the
+    # default, so a broken dataset is never trained on unnoticed); "skip" leaves it out,
+    # counted in one warning and in every checkpoint.
+    on_error: Literal["raise", "skip"] = "raise"
+    # multi-crop (SwAV, DINO only): extra small views per image beside the two large ones.
+    # Off by default: at 28 px a small crop is ~12 px, 2×2 after the small CNN's strides.
+    small_crops: int = Field(default=0, ge=0)  # V; SwAV uses 6 and DINO 10 on ImageNet
+    small_crop_size: int | None = Field(default=None, ge=4)  # default 3/7 of the size (96/224)
+    small_crop_scale: tuple[float, float] = (0.05, 0.14)  # area fraction (SwAV's)
 
 
 class ModelSettings(_Strict):
     backbone: str = "small_cnn"  # small_cnn | resnet18 | resnet34 | resnet50 | mlp
-    projection_hidden: int = Field(512, ge=1)
-    projection_dim: int = Field(128, ge=1)
+    projection_hidden: int = Field(default=512, ge=1)
+    projection_dim: int = Field(default=128, ge=1)
 
 
 class OptimSettings(_Strict):
     name: Literal["sgd", "adamw", "lars"] = "adamw"
-    lr: float = Field(2e-3, gt=0)  # peak learning rate after warm-up
-    final_lr: float = Field(0.0, ge=0)  # cosine decays to this
-    weight_decay: float = Field(1e-4, ge=0)
-    momentum: float = Field(0.9, ge=0, lt=1)
-    warmup_steps: int | None = Field(None, ge=0)  # default: 5% of the run
-    batch_size: int = Field(256, ge=2)  # per process, per micro-batch
-    accumulate: int = Field(1, ge=1)  # micro-batches per optimiser step
-    clip_grad: float | None = Field(None, gt=0)  # max global grad norm
+    lr: float = Field(default=2e-3, gt=0)  # peak learning rate after warm-up
+    final_lr: float = Field(default=0.0, ge=0)  # cosine decays to this
+    weight_decay: float = Field(default=1e-4, ge=0)
+    momentum: float = Field(default=0.9, ge=0, lt=1)
+    warmup_steps: int | None = Field(default=None, ge=0)  # default: 5% of the run
+    batch_size: int = Field(default=256, ge=2)  # per process, per micro-batch
+    accumulate: int = Field(default=1, ge=1)  # micro-batches per optimiser step
+    clip_grad: float | None = Field(default=None, gt=0)  # max global grad norm
 
 
 class EvalSettings(_Strict):
-    knn_k: int = Field(200, ge=1)
-    knn_temperature: float = Field(0.1, gt=0)
-    probe_epochs: int = Field(50, ge=1)
-    max_train: int | None = Field(None, ge=1)  # kNN bank / probe train size cap
+    knn_k: int = Field(default=200, ge=1)
+    knn_temperature: float = Field(default=0.1, gt=0)
+    probe_epochs: int = Field(default=50, ge=1)
+    max_train: int | None = Field(default=None, ge=1)  # kNN bank / probe train size cap
 
 
 class TrainConfig(_Strict):
     method: str = "simclr"
-    temperature: float = Field(0.5, gt=0)
-    epochs: int | None = Field(None, ge=1)  # one of epochs / steps; default 10 epochs
-    steps: int | None = Field(None, ge=1)
+    temperature: float | None = Field(default=None, gt=0)  # None: the method's paper default
+    # keyword arguments of the method's class beyond the common ones above and in `model`,
+    # e.g. {queue_size: 8192, base_momentum: 0.99}; checked against the class signature
+    method_options: dict[str, bool | int | float | str] = {}
+    epochs: int | None = Field(default=None, ge=1)  # one of epochs / steps; default 10 epochs
+    steps: int | None = Field(default=None, ge=1)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     amp: Literal["none", "bf16", "fp16"] = "none"  # mixed precision on GPU
-    log_every: int = Field(20, ge=1)  # steps between metrics.jsonl rows
-    checkpoint_every: int = Field(500, ge=1)  # steps between checkpoints (and at the end)
-    keep_checkpoints: int = Field(2, ge=1)
+    log_every: int = Field(default=20, ge=1)  # steps between metrics.jsonl rows
+    checkpoint_every: int = Field(default=500, ge=1)  # steps between checkpoints (and at the end)
+    keep_checkpoints: int = Field(default=2, ge=1)
     data: DataSettings = DataSettings()
     model: ModelSettings = ModelSettings()
     optim: OptimSettings = OptimSettings()
@@ -79,7 +92,7 @@ class ConfigError(ValueError):
 
 
 def load_config(
-    path: Path | None = None, overrides: list[str] = (), base: dict[str, Any] | None = None
+    path: Path | None = None, overrides: Sequence[str] = (), base: dict[str, Any] | None = None
 ) -> TrainConfig:
     """Merge ``base``, the YAML file and ``key=value`` overrides (dotted keys), then validate."""
     raw: dict[str, Any] = dict(base or {})

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import torch
 from tqdm.auto import tqdm
 
+from contrastkit.augment import EvalTransform, SimCLRRecipe
 
-def normalizer(
-    mean: Sequence[float], std: Sequence[float]
-) -> Callable[[torch.Tensor], torch.Tensor]:
-    """uint8 (B, C, H, W) → float, scaled to [0, 1] and normalised per channel."""
-    m = torch.tensor(mean).view(1, -1, 1, 1)
-    s = torch.tensor(std).view(1, -1, 1, 1)
 
-    def apply(x: torch.Tensor) -> torch.Tensor:
-        x = x.float().div_(255)
-        return (x - m.to(x.device)) / s.to(x.device)
+def eval_transform(info: Mapping[str, Any], device: torch.device) -> EvalTransform:
+    """The evaluation transform of a trained run, from its checkpoint's ``input`` record.
 
-    return apply
+    ``info`` holds ``channels``, ``image_size``, ``mean`` and ``std`` as training saw them;
+    images are scaled to [0, 1] and normalised the same way (and, if another size, resized
+    and centre-cropped to ``image_size``). uint8 ``(B, C, H, W)`` → float32 on ``device``.
+    """
+    recipe = SimCLRRecipe(
+        size=int(info["image_size"]), mean=tuple(info["mean"]), std=tuple(info["std"])
+    )
+    return EvalTransform(recipe, int(info["channels"])).to(device)
 
 
 @torch.no_grad()
@@ -42,7 +43,7 @@ def embed_images(
     return torch.cat(feats), torch.cat(labels)
 
 
-def _batches(data: Any, batch_size: int):  # type: ignore[no-untyped-def]
+def _batches(data: Any, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     images = getattr(data, "images", None)
     if isinstance(images, torch.Tensor):
         n = images.shape[0]

@@ -25,7 +25,8 @@ def build_optimizer(
     1-D parameters (biases, BatchNorm/LayerNorm scales) get no weight decay, as in SimCLR
     and BYOL; under LARS they also skip the trust-ratio adaptation.
     """
-    decay, no_decay = [], []
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
     for p in model.parameters():
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)

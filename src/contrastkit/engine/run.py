@@ -20,6 +20,7 @@ from contrastkit.engine.build import (
     build_stream,
     load_image_data,
     loop_settings,
+    method_class,
     resolve_device,
 )
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint, load_latest
@@ -43,6 +44,7 @@ def train_run(
 ) -> TrainResult:
     """Train per ``cfg`` into ``out_dir``. ``resume``: "never", "auto" or a checkpoint path."""
     device = resolve_device(cfg.device)
+    method_class(cfg)  # an unknown method or method option fails before any data loads
     distributed.init_from_env(device.type)
     state = _resume_state(cfg, out_dir, resume)
     if distributed.is_main():
@@ -59,14 +61,17 @@ def train_run(
         weight_decay=cfg.optim.weight_decay,
         momentum=cfg.optim.momentum,
     )
-    settings = loop_settings(cfg, len(stream.batches), progress)
+    settings = loop_settings(cfg, len(stream.batches), progress, method=method)
     extra = {
         "input": {
             "channels": data.channels,
             "image_size": data.image_size,
             "mean": list(data.recipe.mean),
             "std": list(data.recipe.std),
-        }
+        },
+        # what the source held: a folder's unreadable files and escaping symlinks, also
+        # logged as one warning when the folder is read
+        "data": {"source": cfg.data.source, "images": len(data.train), **data.left_out},
     }
     return train(
         method,

@@ -5,7 +5,8 @@ Two ways to augment (DESIGN.md):
 * ``BatchedViews`` — raw uint8 batches (indexed straight from memory, or loaded by a
   DataLoader for folders) are moved to the device and augmented there in one batched kornia
   call with per-sample random parameters. The loop reseeds torch before every step, so the
-  views of step s depend only on (seed, step).
+  views of step s depend only on (seed, step). The augmentation may return more than two
+  views (multi-crop): the extra ones become ``Views.crops``.
 * ``PerSampleViews`` — torchvision v2 transforms per image in DataLoader workers. Each item
   reseeds torch from (seed, epoch, index), so worker count and prefetching change nothing.
 """
@@ -23,6 +24,8 @@ from contrastkit.engine.sampler import EpochBatches
 from contrastkit.types import Views
 
 Pair = tuple[torch.Tensor, torch.Tensor]
+# (first, second) or, with multi-crop, (first, second, *small crops)
+ManyViews = Callable[[torch.Tensor], tuple[torch.Tensor, ...]]
 
 
 class ViewStream(Protocol):
@@ -36,7 +39,7 @@ class BatchedViews:
         self,
         data: Any,  # ImageArrays (in memory) or a Dataset of (uint8 (C, H, W), label)
         batches: EpochBatches,
-        two_views: Callable[[torch.Tensor], Pair],
+        two_views: ManyViews,
         device: torch.device,
         num_workers: int = 0,
     ) -> None:
@@ -46,8 +49,8 @@ class BatchedViews:
     def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]:
         for images, labels in self._raw(epoch, start):
             images = images.to(self.device, non_blocking=True)  # (B, C, H, W) uint8
-            first, second = self.two_views(images)
-            yield Views(first, second, labels.to(self.device))
+            first, second, *crops = self.two_views(images)
+            yield Views(first, second, labels.to(self.device), crops=tuple(crops))
 
     def _raw(self, epoch: int, start: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         index_batches = self.batches.epoch(epoch, start)

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from contrastkit.losses import NTXentLoss
+from contrastkit.methods._checks import backbone_dim
 from contrastkit.nn.heads import simclr_projection
 from contrastkit.types import StepOutput, Views
 
@@ -36,7 +37,7 @@ class SimCLR(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.projection = simclr_projection(
-            backbone.dim, hidden=projection_hidden, out=projection_dim
+            backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
         )
         self.criterion = NTXentLoss(temperature, gather_distributed=gather_distributed)
 

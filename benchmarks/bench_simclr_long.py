@@ -1,0 +1,79 @@
+"""SimCLR on Fashion-MNIST for many epochs through the real CLI: how far does kNN accuracy go?
+
+Runs `contrastkit train --config configs/simclr.yaml --epochs E` into a run directory (with
+`--resume auto`, so a killed benchmark continues where it stopped), then `contrastkit eval`
+(weighted kNN, k = 200, τ = 0.1, bank = the 60k train images; linear probe) on the 10k test
+images, and appends epochs, wall time, throughput and both accuracies to RESULTS.md.
+
+    .venv/bin/python benchmarks/bench_simclr_long.py --epochs 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from _common import (
+    REPO,
+    append_results,
+    command_line,
+    git_commit,
+    load_average,
+    machine_description,
+)
+from contrastkit.cli import main as cli
+
+TARGET = 0.88  # issue #3: SimCLR reaches >= 88% kNN accuracy on the Fashion-MNIST test set
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench-simclr-long")
+    parser.add_argument("--config", type=Path, default=REPO / "configs" / "simclr.yaml")
+    parser.add_argument("--set", action="append", default=[], help="extra key=value settings")
+    parser.add_argument("--no-append", action="store_true")
+    args = parser.parse_args()
+
+    header = f"# {command_line()}\n# commit {git_commit()}\n# {machine_description()}"
+    print(header, flush=True)
+    overrides = [x for kv in args.set for x in ("--set", kv)]
+    started, load_before = time.perf_counter(), load_average()
+    train = ["train", "--config", str(args.config), "--epochs", str(args.epochs)]
+    code = cli([*train, "--out", str(args.out), "--resume", "auto", *overrides])
+    if code != 0:
+        raise SystemExit(code)
+    wall = time.perf_counter() - started
+    if cli(["eval", "--run", str(args.out)]) != 0:
+        raise SystemExit("evaluation failed")
+    report = json.loads((args.out / "eval.json").read_text())
+    config = json.loads((args.out / "config.json").read_text())
+    rows = [json.loads(line) for line in (args.out / "metrics.jsonl").read_text().splitlines()]
+    rates = sorted(r["images_per_second"] for r in rows if "images_per_second" in r)
+
+    knn, probe = report["knn_accuracy"], report["probe_accuracy"]
+    body = (
+        "| epochs | steps | batch | τ | backbone | wall s (this invocation) | median img/s "
+        "| kNN acc | linear probe |\n|---:|---:|---:|---:|---|---:|---:|---:|---:|\n"
+        f"| {args.epochs} | {rows[-1]['step']} | {config['optim']['batch_size']} "
+        f"| {config['temperature']} | {config['model']['backbone']} | {wall:,.0f} "
+        f"| {rates[len(rates) // 2]:,.0f} | {knn:.2%} | {probe:.2%} |\n\n"
+        f"Acceptance target: kNN ≥ {TARGET:.0%} on the 10k test images: {knn:.2%} → "
+        f"{'MET' if knn >= TARGET else 'MISSED'}\n\n"
+        f"Settings: `{args.config.relative_to(REPO)}` with `--epochs {args.epochs}`"
+        f"{' ' + ' '.join(overrides) if overrides else ''}. kNN: weighted vote (InstDisc), "
+        f"k = {config['eval']['knn_k']}, τ = {config['eval']['knn_temperature']}, bank = the "
+        "60k train images without augmentation, on the 256-d backbone features; probe: L-BFGS "
+        "logistic regression on the same features. 1-minute load average before/after: "
+        f"{load_before:.2f}/{load_average():.2f}. Wall time covers only this invocation "
+        "(a resumed run counts its last session).\n"
+    )
+    print("\n" + body)
+    if not args.no_append:
+        append_results(REPO / "benchmarks" / "RESULTS.md", "bench_simclr_long.py", body)
+
+
+if __name__ == "__main__":
+    main()

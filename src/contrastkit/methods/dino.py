@@ -1,0 +1,101 @@
+"""DINO: self-distillation with no labels; a student matches its EMA teacher across crops."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from contrastkit.losses import DINOLoss
+from contrastkit.methods._checks import backbone_dim, check_base_momentum
+from contrastkit.nn.momentum import ema_update_, frozen_copy
+from contrastkit.nn.prototypes import DINOHead
+from contrastkit.types import StepOutput, Views
+
+
+class DINO(nn.Module):
+    """DINO (Caron et al. 2021, https://arxiv.org/abs/2104.14294, Algorithm 1).
+
+    Student g_s = head ∘ f and teacher g_t, an EMA of the student updated by
+    :meth:`update_target` (no gradient). The teacher sees the two large crops; its outputs,
+    centred by a running mean c and sharpened by τ_t, are the targets that the student's
+    softmax(g_s / τ_s) of every *other* crop (large and small) must match
+    (:class:`~contrastkit.losses.DINOLoss`). The centre is updated after the loss, once per
+    step; it is a buffer of the loss, so it travels in checkpoints.
+
+    The teacher temperature is fixed for now (the paper warms it from 0.04 to 0.07 over the
+    first 30 epochs; the authors' code warns that starting above 0.07 is unstable, so 0.04
+    is the safe end), and the last layer is not frozen during the first epoch. Multi-crop: ``views.crops`` go through the student only, as
+    one extra batch per resolution, as in the authors' ``MultiCropWrapper``.
+
+    Args:
+        backbone: encoder f exposing ``.dim``.
+        projection_hidden, projection_dim: the head's hidden and bottleneck widths
+            (paper: 2048, 256).
+        out_dim: K, the head's output width (paper: 65536).
+        student_temp, teacher_temp: τ_s, τ_t (paper: 0.1, 0.04).
+        center_momentum: the centre's EMA rate (paper: 0.9).
+        base_momentum: the teacher's EMA rate at step 0, raised to 1 on a cosine (0.996).
+        gather_distributed: average the centre update over ranks.
+    """
+
+    multi_crop: ClassVar[bool] = True  # the stream may add small crops (data.small_crops)
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        *,
+        projection_hidden: int = 2048,
+        projection_dim: int = 256,
+        out_dim: int = 65536,
+        student_temp: float = 0.1,
+        teacher_temp: float = 0.04,
+        center_momentum: float = 0.9,
+        base_momentum: float = 0.996,
+        gather_distributed: bool = False,
+    ) -> None:
+        super().__init__()
+        check_base_momentum(base_momentum)
+        self.base_momentum = base_momentum
+        self.backbone = backbone
+        self.head = DINOHead(
+            backbone_dim(backbone), out_dim, hidden=projection_hidden, bottleneck=projection_dim
+        )
+        self.teacher_backbone = frozen_copy(self.backbone)
+        self.teacher_head = frozen_copy(self.head)
+        self.criterion = DINOLoss(
+            out_dim,
+            student_temp=student_temp,
+            teacher_temp=teacher_temp,
+            center_momentum=center_momentum,
+            gather_distributed=gather_distributed,
+        )
+
+    def forward(self, views: Views) -> StepOutput:
+        return self.training_step(views)
+
+    def training_step(self, views: Views) -> StepOutput:
+        large = torch.cat([views.first, views.second])  # (2B, C, H, W)
+        with torch.no_grad():
+            t = self.teacher_head(self.teacher_backbone(large))  # (2B, K)
+        h = [self.backbone(large)]  # one encoder pass per resolution
+        if views.crops:
+            h.append(self.backbone(torch.cat(views.crops)))  # (VB, C, h, w) → (VB, dim)
+        s = self.head(torch.cat(h)).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
+        loss = self.criterion(s, t.chunk(2))
+        self.criterion.update_center(t)
+        return StepOutput(loss, s[0].detach(), s[1].detach())
+
+    @torch.no_grad()
+    def update_target(self, momentum: float) -> None:
+        """θ_t ← m·θ_t + (1 − m)·θ_s for the teacher; the loop calls it after each step."""
+        ema_update_(self.teacher_backbone, self.backbone, momentum)
+        ema_update_(self.teacher_head, self.head, momentum)
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The student's representation f(x), the encoder ``export`` writes too.
+        ``(B, C, H, W) → (B, dim)``. The paper evaluates the teacher (``teacher_backbone``),
+        which it finds slightly better."""
+        return self.backbone(x)

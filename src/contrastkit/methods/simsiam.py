@@ -1,0 +1,66 @@
+"""SimSiam: a Siamese network, a predictor and a stop-gradient; no negatives, no EMA."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from contrastkit.losses import negative_cosine
+from contrastkit.methods._checks import backbone_dim
+from contrastkit.nn.heads import simsiam_predictor, simsiam_projection
+from contrastkit.types import StepOutput, Views
+
+
+class SimSiam(nn.Module):
+    """SimSiam (Chen & He 2021, https://arxiv.org/abs/2011.10566, Algorithm 1).
+
+    z = g(f(x)) through encoder f and projector g, p = h(z) through predictor h, and
+
+        L = ½ D(p₁, stopgrad(z₂)) + ½ D(p₂, stopgrad(z₁)),   D(p, z) = −cos(p, z)   (Eq. 1–4)
+
+    The stop-gradient and the predictor together keep it from collapsing (Sec. 4.1–4.2).
+    ``predictor=False`` replaces h by the identity, the paper's Table 1 ablation that
+    collapses: the logged ``std_normalized`` then falls towards 0.
+
+    Args:
+        backbone: encoder f exposing ``.dim``.
+        projection_hidden, projection_dim: g is 3 layers with BN on each, output BN included
+            (paper: 2048, 2048).
+        predictor_hidden: h's bottleneck (paper: 512, a quarter of the output).
+        predictor: build h; False is the collapsing ablation.
+    """
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        *,
+        projection_hidden: int = 2048,
+        projection_dim: int = 2048,
+        predictor_hidden: int = 512,
+        predictor: bool = True,
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.projection = simsiam_projection(
+            backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
+        )
+        self.predictor: nn.Module = (
+            simsiam_predictor(projection_dim, hidden=predictor_hidden)
+            if predictor
+            else nn.Identity()
+        )
+
+    def forward(self, views: Views) -> StepOutput:
+        return self.training_step(views)
+
+    def training_step(self, views: Views) -> StepOutput:
+        z1 = self.projection(self.backbone(views.first))  # (B, D)
+        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
+        loss = 0.5 * (negative_cosine(p1, z2.detach()) + negative_cosine(p2, z1.detach()))
+        return StepOutput(loss, z1.detach(), z2.detach())
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The representation f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone(x)

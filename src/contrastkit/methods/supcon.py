@@ -1,0 +1,73 @@
+"""SupCon: contrastive pre-training where every sample of the same class is a positive."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from contrastkit.losses import SupConLoss
+from contrastkit.methods._checks import backbone_dim
+from contrastkit.nn.heads import supcon_projection
+from contrastkit.types import StepOutput, Views
+
+
+class SupCon(nn.Module):
+    """Supervised contrastive learning (Khosla et al. 2020, https://arxiv.org/abs/2004.11362).
+
+    Two augmented views of each sample pass the shared encoder f and projection g as one
+    batch of 2B; :class:`~contrastkit.losses.SupConLoss` (L_out, Eq. 2) treats every other
+    row of the same class — the sample's other view and every view of its classmates — as
+    a positive. Needs labels: ``views.labels`` must hold a class ≥ 0 for every sample.
+
+    Args:
+        backbone: encoder f exposing ``.dim``.
+        projection_hidden, projection_dim: g is Linear-ReLU-Linear (paper: 2048 → 128).
+        temperature: τ (paper: 0.1).
+        gather_distributed: contrast against the rows (and labels) of every rank.
+
+    Raises:
+        ValueError: at the first step, when the batch has no labels or an unlabelled (−1)
+            sample.
+    """
+
+    needs_labels: ClassVar[bool] = True  # the engine refuses an unlabelled data source
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        *,
+        projection_hidden: int = 2048,
+        projection_dim: int = 128,
+        temperature: float = 0.1,
+        gather_distributed: bool = False,
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.projection = supcon_projection(
+            backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
+        )
+        self.criterion = SupConLoss(temperature, gather_distributed=gather_distributed)
+
+    def forward(self, views: Views) -> StepOutput:
+        return self.training_step(views)
+
+    def training_step(self, views: Views) -> StepOutput:
+        labels = views.labels
+        if labels is None or bool((labels < 0).any()):
+            raise ValueError(
+                "supcon needs a labelled dataset (a class >= 0 for every sample); use a "
+                "labelled source (fashion-mnist, a folder with class sub-folders, an npz "
+                "with labels) or a self-supervised method such as simclr."
+            )
+        x = torch.cat([views.first, views.second])  # (2B, C, H, W)
+        z = self.projection(self.backbone(x))  # (2B, D)
+        z1, z2 = z.chunk(2)  # (B, D) each
+        loss = self.criterion(z, labels.repeat(2))  # row i and i + B share sample i's class
+        return StepOutput(loss, z1.detach(), z2.detach())
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The representation h = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone(x)

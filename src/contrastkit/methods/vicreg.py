@@ -1,0 +1,61 @@
+"""VICReg: invariance between two views, variance and covariance regularisation within each."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from contrastkit.losses import VICRegLoss
+from contrastkit.methods._checks import backbone_dim
+from contrastkit.nn.heads import vicreg_projection
+from contrastkit.types import StepOutput, Views
+
+
+class VICReg(nn.Module):
+    """VICReg (Bardes, Ponce & LeCun 2022, https://arxiv.org/abs/2105.04906, Sec. 3).
+
+    z = h(f(x)) for each view, through the "expander" h; the loss
+    (:class:`~contrastkit.losses.VICRegLoss`) pulls the two views together (invariance)
+    while keeping every dimension's std above 1 (variance) and the dimensions uncorrelated
+    (covariance). Each view passes the networks separately, as in the authors' code.
+
+    Args:
+        backbone: encoder f exposing ``.dim``.
+        projection_hidden, projection_dim: the expander has three linear layers, BN and ReLU
+            after the first two (paper: 8192, 8192, 8192).
+        sim_coeff, std_coeff, cov_coeff: λ, μ, ν (paper: 25, 25, 1).
+        gather_distributed: variance and covariance over the global batch.
+    """
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        *,
+        projection_hidden: int = 8192,
+        projection_dim: int = 8192,
+        sim_coeff: float = 25.0,
+        std_coeff: float = 25.0,
+        cov_coeff: float = 1.0,
+        gather_distributed: bool = False,
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.projection = vicreg_projection(
+            backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
+        )
+        self.criterion = VICRegLoss(
+            sim_coeff, std_coeff, cov_coeff, gather_distributed=gather_distributed
+        )
+
+    def forward(self, views: Views) -> StepOutput:
+        return self.training_step(views)
+
+    def training_step(self, views: Views) -> StepOutput:
+        z1 = self.projection(self.backbone(views.first))  # (B, D)
+        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        return StepOutput(self.criterion(z1, z2), z1.detach(), z2.detach())
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The representation y = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone(x)
