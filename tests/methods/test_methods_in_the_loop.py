@@ -1,8 +1,11 @@
-"""Each method of the zoo through the real engine: ``train_run`` for 2 CPU steps on tiny data.
+"""Each method of the zoo through the real engine: ``train_run`` for 2 CPU steps on tiny
+labelled data (multi-crop runs for SwAV and DINO).
 
 Asserts what STYLE.md principle 12 asks of every method: the loss is finite, the online
-parameters moved, the EMA target moved and takes no gradient, the queue advanced by the
-batch, and a checkpoint round-trips into a fresh method (queue, EMA and pointer included).
+parameters moved, an EMA target (MoCo, BYOL, DINO's teacher) moved on the cosine schedule
+and takes no gradient, a queue advanced by the batch, DINO's centre was updated, SwAV's
+prototypes are renormalised, the stream delivers small crops only when asked, and a
+checkpoint round-trips into a fresh method (queue, EMA, prototypes and centre included).
 """
 
 from __future__ import annotations
@@ -17,20 +20,52 @@ import pytest
 import torch
 
 from contrastkit.engine import run as run_module
-from contrastkit.engine.checkpoint import list_checkpoints
-from contrastkit.engine.config import TrainConfig, load_config
+from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint
+from contrastkit.engine.config import ConfigError, TrainConfig, load_config
 from contrastkit.engine.run import load_trained, train_run
 from contrastkit.engine.schedules import cosine_momentum
 
 BATCH, QUEUE = 16, 24  # two steps push 32 rows: the queue wraps
-EMA = {"moco_v2", "moco_v3", "byol"}
-QUEUES = {"moco_v2": "queue", "nnclr": "support"}
-OPTIONS = {
+MULTI_CROP = ["data.small_crops=2", "data.small_crop_size=12", "model.backbone=small_cnn"]
+SWAV = ["method_options.n_prototypes=10"]
+DINO = ["method_options.out_dim=24", "method_options.base_momentum=0.9"]
+# run → its overrides; a run is named after its method, "_multi_crop" adds small crops
+RUNS = {
+    "barlow_twins": [],
+    "byol": ["method_options.base_momentum=0.9", "method_options.predictor_hidden=16"],
+    "dino": DINO,
+    "dino_multi_crop": [*DINO, *MULTI_CROP],
     "moco_v2": ["method_options.queue_size=24", "method_options.base_momentum=0.9"],
     "moco_v3": ["method_options.base_momentum=0.9"],
-    "byol": ["method_options.base_momentum=0.9", "method_options.predictor_hidden=16"],
-    "simsiam": ["method_options.predictor_hidden=8"],
     "nnclr": ["method_options.support_size=24", "method_options.predictor_hidden=16"],
+    "simsiam": ["method_options.predictor_hidden=8"],
+    "supcon": ["temperature=0.1"],
+    "swav": SWAV,
+    "swav_multi_crop": [*SWAV, *MULTI_CROP],
+    "vicreg": [],
+}
+# what each method trains besides its backbone
+TRAINED = {
+    "byol": ["projection.", "predictor."],
+    "dino": ["head."],
+    "moco_v3": ["projection.", "predictor."],
+    "nnclr": ["projection.", "predictor."],
+    "simsiam": ["projection.", "predictor."],
+    "swav": ["projection.", "prototypes."],
+}
+# each EMA method's (target, online) module pairs
+EMA = {
+    "byol": [("target_backbone", "backbone"), ("target_projection", "projection")],
+    "dino": [("teacher_backbone", "backbone"), ("teacher_head", "head")],
+    "moco_v2": [("target_backbone", "backbone"), ("target_projection", "projection")],
+    "moco_v3": [("target_backbone", "backbone"), ("target_projection", "projection")],
+}
+QUEUES = {"moco_v2": "queue", "nnclr": "support"}
+# state a checkpoint must carry besides the online networks
+KEPT = {
+    "dino": ["criterion.center"],
+    "swav": ["prototypes.weight"],
+    **{m: [f"{q}.{b}" for b in ("features", "pointer", "filled")] for m, q in QUEUES.items()},
 }
 
 
@@ -38,15 +73,16 @@ OPTIONS = {
 def npz_source(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("data") / "tiny.npz"
     rng = np.random.default_rng(0)
-    np.savez(path, images=rng.integers(0, 256, (48, 1, 28, 28), dtype=np.uint8))
+    images = rng.integers(0, 256, (48, 1, 28, 28), dtype=np.uint8)
+    np.savez(path, images=images, labels=np.arange(48) % 4)
     return f"npz:{path}"
 
 
-def tiny_config(method: str, source: str, *extra: str) -> TrainConfig:
+def tiny_config(run: str, source: str, *extra: str) -> TrainConfig:
     return load_config(
         None,
         [
-            f"method={method}",
+            f"method={run.removesuffix('_multi_crop')}",
             "steps=2",
             f"data.source={source}",
             f"optim.batch_size={BATCH}",
@@ -55,42 +91,51 @@ def tiny_config(method: str, source: str, *extra: str) -> TrainConfig:
             "model.projection_dim=16",
             "log_every=1",
             "device=cpu",
-            *OPTIONS[method],
+            *RUNS.get(run, []),
             *extra,
         ],
     )
 
 
 class Trained:
-    """A finished 2-step run: its config, directory, the method object and what it began as."""
+    """A finished 2-step run: the method object, its initial state, and the momenta and
+    small-crop counts it saw."""
 
-    def __init__(self, name: str, cfg: TrainConfig, run_dir: Path) -> None:
-        self.name, self.cfg, self.run_dir = name, cfg, run_dir
+    def __init__(self, run: str, cfg: TrainConfig, run_dir: Path) -> None:
+        self.run, self.name, self.cfg, self.run_dir = run, cfg.method, cfg, run_dir
         self.method: torch.nn.Module | None = None
         self.initial: dict[str, torch.Tensor] = {}
         self.momenta: list[float] = []
+        self.crops: list[int] = []
 
     def build(self, *args, **kwargs):  # stands in for engine.run.build_method
         method = _build_method(*args, **kwargs)
         self.method, self.initial = method, copy.deepcopy(method.state_dict())
+        step = method.training_step
+
+        def recording_step(views):
+            self.crops.append(len(views.crops))
+            return step(views)
+
+        method.training_step = recording_step
         if hasattr(method, "update_target"):
             update = method.update_target
 
-            def recording(m: float) -> None:
+            def recording_update(m: float) -> None:
                 self.momenta.append(m)
                 update(m)
 
-            method.update_target = recording
+            method.update_target = recording_update
         return method
 
 
 _build_method = run_module.build_method
 
 
-@pytest.fixture(scope="module", params=sorted(OPTIONS))
+@pytest.fixture(scope="module", params=sorted(RUNS))
 def trained(request, npz_source, tmp_path_factory) -> Trained:
-    name = request.param
-    result = Trained(name, tiny_config(name, npz_source), tmp_path_factory.mktemp(name))
+    run = request.param
+    result = Trained(run, tiny_config(run, npz_source), tmp_path_factory.mktemp(run))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(run_module, "build_method", result.build)
         train_run(result.cfg, result.run_dir, progress=False)
@@ -113,12 +158,14 @@ def test_loss_is_finite_and_logged_each_step(trained):
     assert all(math.isfinite(r["loss"]) and math.isfinite(r["std_normalized"]) for r in rows)
 
 
+def test_the_stream_delivers_small_crops_only_when_asked(trained):
+    assert trained.crops == ([2, 2] if trained.run.endswith("_multi_crop") else [0, 0])
+
+
 def test_online_parameters_moved(trained):
     after = trained.method.state_dict()
-    for part in ("backbone.", "projection."):
+    for part in ["backbone.", *TRAINED.get(trained.name, ["projection."])]:
         assert changed(trained.initial, after, part), part
-    if trained.name != "moco_v2":
-        assert changed(trained.initial, after, "predictor."), "predictor"
 
 
 def test_ema_target_moved_on_the_cosine_schedule_and_takes_no_gradient(trained):
@@ -126,15 +173,17 @@ def test_ema_target_moved_on_the_cosine_schedule_and_takes_no_gradient(trained):
         assert not hasattr(trained.method, "update_target") and not trained.momenta
         return
     method, after = trained.method, trained.method.state_dict()
-    assert changed(trained.initial, after, "target_backbone.")
-    assert changed(trained.initial, after, "target_projection.")
-    targets = [*method.target_backbone.parameters(), *method.target_projection.parameters()]
-    assert all(not p.requires_grad and p.grad is None for p in targets)
+    targets = [getattr(method, target) for target, _ in EMA[trained.name]]
+    for target, _ in EMA[trained.name]:
+        assert changed(trained.initial, after, f"{target}."), target
+    assert all(not p.requires_grad and p.grad is None for t in targets for p in t.parameters())
     assert trained.momenta == [cosine_momentum(s, total=2, base=0.9) for s in (0, 1)]
-    online = dict(method.backbone.named_parameters())
-    assert any(
-        not torch.equal(p, online[n]) for n, p in method.target_backbone.named_parameters()
-    )  # an EMA, not a copy
+    for target, online in EMA[trained.name]:
+        online_params = dict(getattr(method, online).named_parameters())
+        assert any(
+            not torch.equal(p, online_params[n])
+            for n, p in getattr(method, target).named_parameters()
+        ), f"{target} is an EMA, not a copy"
 
 
 def test_queue_advanced_by_the_batch_each_step(trained):
@@ -145,19 +194,34 @@ def test_queue_advanced_by_the_batch_each_step(trained):
     torch.testing.assert_close(queue.negatives().norm(dim=1), torch.ones(QUEUE))
 
 
+def test_dino_centre_was_updated(trained):
+    if trained.name != "dino":
+        return
+    before, after = trained.initial["criterion.center"], trained.method.criterion.center
+    assert not torch.equal(before, after) and after.abs().max() > 0
+
+
+def test_swav_prototypes_are_renormalised_at_each_step(trained):
+    if trained.name != "swav":
+        return
+    protos = copy.deepcopy(trained.method.prototypes)  # leave the trained method as it ended
+    assert not torch.allclose(protos.weight.norm(dim=1), torch.ones(10))  # the optimiser moved them
+    protos.normalize_()  # what the next step starts with
+    torch.testing.assert_close(protos.weight.norm(dim=1), torch.ones(10))
+
+
 def test_checkpoint_round_trips_into_a_fresh_method(trained):
     fresh = load_trained(trained.run_dir).method
     assert fresh is not trained.method
     saved, expected = fresh.state_dict(), trained.method.state_dict()
-    assert saved.keys() == expected.keys()
+    assert saved.keys() == expected.keys() == trained.initial.keys()
+    last = load_checkpoint(list_checkpoints(trained.run_dir / "checkpoints")[-1])["model"]
     for key, tensor in expected.items():
-        assert torch.equal(saved[key], tensor), key
-    if trained.name in QUEUES:
-        assert {f"{QUEUES[trained.name]}.{b}" for b in ("features", "pointer", "filled")} <= set(
-            saved
-        )
-    if trained.name in EMA:
-        assert any(k.startswith("target_backbone.") for k in saved)
+        assert torch.equal(saved[key], tensor), key  # as trained (SwAV's prototypes too) ...
+        assert torch.equal(saved[key], last[key]), key  # ... and as the last checkpoint holds
+    assert set(KEPT.get(trained.name, [])) <= set(saved)
+    for target, _ in EMA.get(trained.name, []):
+        assert any(k.startswith(f"{target}.") for k in saved), target
 
 
 @pytest.mark.parametrize("name", ["moco_v2", "nnclr"])
@@ -174,3 +238,24 @@ def test_killed_and_resumed_run_ends_bit_identical(name, npz_source, tmp_path):
     resumed = load_trained(tmp_path / "killed").method.state_dict()
     for key, tensor in whole.items():
         assert torch.equal(tensor, resumed[key]), key
+
+
+def test_supcon_refuses_an_unlabelled_source(tmp_path):
+    path = tmp_path / "unlabelled.npz"
+    np.savez(path, images=np.zeros((32, 1, 28, 28), dtype=np.uint8))
+    with pytest.raises(ConfigError, match="needs a labelled dataset"):
+        train_run(tiny_config("supcon", f"npz:{path}"), tmp_path / "run", progress=False)
+
+
+@pytest.mark.parametrize(
+    ("run", "extra", "match"),
+    [
+        ("simclr", ["data.small_crops=2"], "uses two views only"),
+        ("swav", ["data.small_crops=2", "data.augment=per_sample"], "batched"),
+        ("swav", ["data.small_crops=2", "data.small_crop_scale=[0.5, 0.1]"], "small_crop"),
+    ],
+    ids=["two-view-method", "per-sample-path", "bad-scale"],
+)
+def test_multi_crop_settings_are_checked(run, extra, match, npz_source, tmp_path):
+    with pytest.raises(ConfigError, match=match):
+        train_run(tiny_config(run, npz_source, *extra), tmp_path, progress=False)

@@ -16,7 +16,7 @@ from contrastkit.losses._checks import (
     check_momentum,
     check_temperature,
 )
-from contrastkit.losses._cross_view import cross_view_cross_entropy
+from contrastkit.losses._cross_view import cross_view_loss
 from contrastkit.losses._precision import full_precision, upcast
 
 
@@ -109,19 +109,13 @@ def dino_loss(
         >>> loss = dino_loss(s, t, student_temp=0.1)
     """
     check_temperature(student_temp, "student_temp")
-    check_crops(student_logits_per_crop, "student_logits_per_crop", 2)
-    check_crops(teacher_probs_per_crop, "teacher_probs_per_crop", 1)
-    if len(teacher_probs_per_crop) > len(student_logits_per_crop):
-        raise ValueError(
-            f"got teacher targets for {len(teacher_probs_per_crop)} crops but student "
-            f"outputs for only {len(student_logits_per_crop)}; targets belong to the first crops."
-        )
-    names = [f"student_logits_per_crop[{v}]" for v in range(len(student_logits_per_crop))]
-    names += [f"teacher_probs_per_crop[{t}]" for t in range(len(teacher_probs_per_crop))]
-    check_embeddings(*student_logits_per_crop, *teacher_probs_per_crop, names=tuple(names))
-    with full_precision(student_logits_per_crop[0].device):
-        log_p = [F.log_softmax(upcast(s) / student_temp, dim=1) for s in student_logits_per_crop]
-        return cross_view_cross_entropy(log_p, [upcast(q).detach() for q in teacher_probs_per_crop])
+    return cross_view_loss(
+        student_logits_per_crop,
+        teacher_probs_per_crop,
+        student_temp,
+        names=("student_logits_per_crop", "teacher_probs_per_crop"),
+        nouns=("student outputs", "teacher targets"),
+    )
 
 
 def _check_center(center: torch.Tensor, k: int) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from contrastkit import distributed
-from contrastkit.losses._checks import check_crops, check_embeddings, check_temperature
-from contrastkit.losses._cross_view import cross_view_cross_entropy
+from contrastkit.losses._checks import check_embeddings, check_temperature
+from contrastkit.losses._cross_view import cross_view_loss
 from contrastkit.losses._precision import full_precision, upcast
 
 
@@ -112,19 +111,13 @@ def swav_loss(
         >>> loss = swav_loss([s1, s2], [sinkhorn(s1), sinkhorn(s2)], temperature=0.1)
     """
     check_temperature(temperature)
-    check_crops(scores_per_crop, "scores_per_crop", 2)
-    check_crops(codes_per_crop, "codes_per_crop", 1)
-    if len(codes_per_crop) > len(scores_per_crop):
-        raise ValueError(
-            f"got codes for {len(codes_per_crop)} crops but scores for only "
-            f"{len(scores_per_crop)}; codes belong to the first crops."
-        )
-    names = [f"scores_per_crop[{v}]" for v in range(len(scores_per_crop))]
-    names += [f"codes_per_crop[{t}]" for t in range(len(codes_per_crop))]
-    check_embeddings(*scores_per_crop, *codes_per_crop, names=tuple(names))
-    with full_precision(scores_per_crop[0].device):
-        log_p = [F.log_softmax(upcast(s) / temperature, dim=1) for s in scores_per_crop]
-        return cross_view_cross_entropy(log_p, [upcast(q).detach() for q in codes_per_crop])
+    return cross_view_loss(
+        scores_per_crop,
+        codes_per_crop,
+        temperature,
+        names=("scores_per_crop", "codes_per_crop"),
+        nouns=("scores", "codes"),
+    )
 
 
 class SwAVLoss(nn.Module):

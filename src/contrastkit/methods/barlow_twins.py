@@ -7,6 +7,7 @@ from torch import nn
 
 from contrastkit.losses import BarlowTwinsLoss
 from contrastkit.methods._checks import backbone_dim
+from contrastkit.methods._parts import encode_views
 from contrastkit.nn.heads import barlow_twins_projection
 from contrastkit.types import StepOutput, Views
 
@@ -48,8 +49,7 @@ class BarlowTwins(nn.Module):
         return self.training_step(views)
 
     def training_step(self, views: Views) -> StepOutput:
-        z1 = self.projection(self.backbone(views.first))  # (B, D)
-        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         return StepOutput(self.criterion(z1, z2), z1.detach(), z2.detach())
 
     @torch.no_grad()

@@ -7,6 +7,7 @@ from torch import nn
 
 from contrastkit.losses import negative_cosine
 from contrastkit.methods._checks import backbone_dim, check_base_momentum
+from contrastkit.methods._parts import encode_views
 from contrastkit.nn.heads import byol_predictor, byol_projection
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.types import StepOutput, Views
@@ -60,12 +61,10 @@ class BYOL(nn.Module):
         return self.training_step(views)
 
     def training_step(self, views: Views) -> StepOutput:
-        z1 = self.projection(self.backbone(views.first))  # (B, D)
-        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
         with torch.no_grad():
-            t1 = self.target_projection(self.target_backbone(views.first))  # z'₁ (B, D)
-            t2 = self.target_projection(self.target_backbone(views.second))  # z'₂ (B, D)
+            t1, t2 = encode_views(self.target_backbone, self.target_projection, views)  # z'₁, z'₂
         # 2 − 2 cos = 2 + 2 · negative_cosine, summed over the two directions
         loss = 4 + 2 * (negative_cosine(p1, t2) + negative_cosine(p2, t1))
         return StepOutput(loss, z1.detach(), z2.detach())

@@ -9,6 +9,7 @@ from torch import nn
 
 from contrastkit.losses import DINOLoss
 from contrastkit.methods._checks import backbone_dim, check_base_momentum
+from contrastkit.methods._parts import encode_crops
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.nn.prototypes import DINOHead
 from contrastkit.types import StepOutput, Views
@@ -79,10 +80,8 @@ class DINO(nn.Module):
         large = torch.cat([views.first, views.second])  # (2B, C, H, W)
         with torch.no_grad():
             t = self.teacher_head(self.teacher_backbone(large))  # (2B, K)
-        h = [self.backbone(large)]  # one encoder pass per resolution
-        if views.crops:
-            h.append(self.backbone(torch.cat(views.crops)))  # (VB, C, h, w) → (VB, dim)
-        s = self.head(torch.cat(h)).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
+        h = encode_crops(self.backbone, large, views.crops)  # ((2 + V)B, dim)
+        s = self.head(h).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
         loss = self.criterion(s, t.chunk(2))
         self.criterion.update_center(t)
         return StepOutput(loss, s[0].detach(), s[1].detach())

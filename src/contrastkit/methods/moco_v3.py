@@ -7,6 +7,7 @@ from torch import nn
 
 from contrastkit.losses import InfoNCELoss
 from contrastkit.methods._checks import backbone_dim, check_base_momentum
+from contrastkit.methods._parts import encode_views
 from contrastkit.nn.heads import moco_v3_predictor, moco_v3_projection
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.types import StepOutput, Views
@@ -64,12 +65,10 @@ class MoCoV3(nn.Module):
         return self.training_step(views)
 
     def training_step(self, views: Views) -> StepOutput:
-        z1 = self.projection(self.backbone(views.first))  # (B, D)
-        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         q1, q2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
         with torch.no_grad():
-            k1 = self.target_projection(self.target_backbone(views.first))  # (B, D)
-            k2 = self.target_projection(self.target_backbone(views.second))  # (B, D)
+            k1, k2 = encode_views(self.target_backbone, self.target_projection, views)
         ctr = self.criterion(q1, k2) + self.criterion(q2, k1)
         return StepOutput(2 * self.temperature * ctr, z1.detach(), z2.detach())
 

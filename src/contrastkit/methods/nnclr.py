@@ -8,6 +8,7 @@ from torch import nn
 
 from contrastkit.losses import InfoNCELoss
 from contrastkit.methods._checks import backbone_dim
+from contrastkit.methods._parts import encode_views
 from contrastkit.nn.heads import nnclr_predictor, nnclr_projection
 from contrastkit.nn.queue import FeatureQueue, nearest_neighbours
 from contrastkit.types import StepOutput, Views
@@ -61,8 +62,7 @@ class NNCLR(nn.Module):
         return self.training_step(views)
 
     def training_step(self, views: Views) -> StepOutput:
-        z1 = self.projection(self.backbone(views.first))  # (B, D)
-        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
         support = self.support.negatives()  # (|Q'|, D), the rows pushed so far
         nn1, nn2 = self._neighbours(z1, support), self._neighbours(z2, support)  # (B, D) each

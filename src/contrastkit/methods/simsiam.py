@@ -7,6 +7,7 @@ from torch import nn
 
 from contrastkit.losses import negative_cosine
 from contrastkit.methods._checks import backbone_dim
+from contrastkit.methods._parts import encode_views
 from contrastkit.nn.heads import simsiam_predictor, simsiam_projection
 from contrastkit.types import StepOutput, Views
 
@@ -54,8 +55,7 @@ class SimSiam(nn.Module):
         return self.training_step(views)
 
     def training_step(self, views: Views) -> StepOutput:
-        z1 = self.projection(self.backbone(views.first))  # (B, D)
-        z2 = self.projection(self.backbone(views.second))  # (B, D)
+        z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
         loss = 0.5 * (negative_cosine(p1, z2.detach()) + negative_cosine(p2, z1.detach()))
         return StepOutput(loss, z1.detach(), z2.detach())

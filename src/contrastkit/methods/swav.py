@@ -10,6 +10,7 @@ from torch import nn
 
 from contrastkit.losses import SwAVLoss
 from contrastkit.methods._checks import backbone_dim
+from contrastkit.methods._parts import encode_crops
 from contrastkit.nn.heads import swav_projection
 from contrastkit.nn.prototypes import Prototypes
 from contrastkit.types import StepOutput, Views
@@ -73,10 +74,8 @@ class SwAV(nn.Module):
     def training_step(self, views: Views) -> StepOutput:
         self.prototypes.normalize_()
         large = torch.cat([views.first, views.second])  # (2B, C, H, W)
-        h = [self.backbone(large)]  # one encoder pass per resolution
-        if views.crops:
-            h.append(self.backbone(torch.cat(views.crops)))  # (VB, C, h, w) → (VB, dim)
-        z = F.normalize(self.projection(torch.cat(h)), dim=1)  # ((2 + V)B, D), unit rows
+        h = encode_crops(self.backbone, large, views.crops)  # ((2 + V)B, dim)
+        z = F.normalize(self.projection(h), dim=1)  # ((2 + V)B, D), unit rows
         scores = self.prototypes(z).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
         z1, z2 = z[: len(views.first)], z[len(views.first) : len(large)]
         return StepOutput(self.criterion(*scores), z1.detach(), z2.detach())

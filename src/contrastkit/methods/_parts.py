@@ -1,0 +1,36 @@
+"""Encoder passes the methods share: two views one at a time, or every crop by resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from contrastkit.types import Views
+
+
+def encode_views(
+    backbone: nn.Module, head: nn.Module, views: Views
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """z₁, z₂ = head(backbone(x)) of the two views, one pass per view, so batch-norm
+    statistics are per view, as in the authors' code of BYOL, MoCo v3, SimSiam, NNCLR,
+    Barlow Twins and VICReg. (SimCLR and SupCon pass both views as one batch instead.)
+
+    Shapes: views.first, views.second (B, C, H, W) → z₁, z₂ (B, D).
+    """
+    return head(backbone(views.first)), head(backbone(views.second))
+
+
+def encode_crops(
+    backbone: nn.Module, large: torch.Tensor, crops: Sequence[torch.Tensor]
+) -> torch.Tensor:
+    """f of the large crops, then of the small ones: one encoder pass per resolution, as
+    the SwAV and DINO authors' ``MultiCropWrapper``.
+
+    Shapes: large (2B, C, H, W), crops V × (B, C, h, w) → ((2 + V)B, dim), large rows first.
+    """
+    h = [backbone(large)]
+    if crops:
+        h.append(backbone(torch.cat(list(crops))))  # (VB, C, h, w) → (VB, dim)
+    return torch.cat(h)
