@@ -26,3 +26,14 @@ torch.set_num_threads(1)
 def _seed_torch(request: pytest.FixtureRequest) -> None:
     """Every test starts from its own fixed torch seed (stable across runs and orderings)."""
     torch.manual_seed(zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture
+def fashion_mnist_available() -> None:
+    """Skip (with the reason) where the Debian package dataset-fashion-mnist is missing."""
+    from contrastkit.data import DatasetNotFoundError, load_fashion_mnist
+
+    try:
+        load_fashion_mnist("test")
+    except DatasetNotFoundError as e:
+        pytest.skip(f"Fashion-MNIST is not installed: {e}")

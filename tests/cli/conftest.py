@@ -1,20 +1,6 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-
-
-@pytest.fixture
-def fashion_mnist_available() -> None:
-    from contrastkit.data import DatasetNotFoundError, load_fashion_mnist
-
-    try:
-        load_fashion_mnist("test")
-    except DatasetNotFoundError as e:
-        pytest.skip(f"Fashion-MNIST is not installed: {e}")
 
 
 @pytest.fixture(scope="session")

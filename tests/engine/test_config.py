@@ -47,3 +47,17 @@ def test_folder_on_error_defaults_to_raise_and_accepts_only_raise_or_skip():
     assert load_config(overrides=["data.on_error=skip"]).data.on_error == "skip"
     with pytest.raises(ConfigError, match=r"invalid setting 'data.on_error'"):
         load_config(overrides=["data.on_error=ignore"])
+
+
+def test_augmentation_settings_replace_fields_of_the_sources_preset(fashion_mnist_available):
+    from contrastkit.engine.build import load_image_data
+
+    base = load_image_data(load_config(overrides=["data.max_samples=8"])).recipe
+    cfg = load_config(
+        overrides=["data.max_samples=8", "data.crop_scale=[0.5, 1.0]", "data.jitter_strength=0"]
+    )
+    recipe = load_image_data(cfg).recipe
+    assert (recipe.crop_scale, recipe.jitter_strength) == ((0.5, 1.0), 0.0)
+    assert recipe.mean == base.mean and recipe.size == base.size  # the rest is the preset's
+    with pytest.raises(ConfigError, match="crop_scale"):
+        load_image_data(load_config(overrides=["data.max_samples=8", "data.crop_scale=[0.9, 0.2]"]))

@@ -68,6 +68,11 @@ def load_image_data(cfg: TrainConfig, split: str = "train") -> ImageData:
         recipe = SimCLRRecipe.for_imagenet(size=size)
     if channels == 1 and len(recipe.mean) != 1:  # grayscale under an RGB preset
         recipe = dataclasses.replace(recipe, mean=recipe.mean[:1], std=recipe.std[:1])
+    changes = {"crop_scale": cfg.data.crop_scale, "jitter_strength": cfg.data.jitter_strength}
+    try:
+        recipe = dataclasses.replace(recipe, **{k: v for k, v in changes.items() if v is not None})
+    except ValueError as e:
+        raise ConfigError(f"invalid augmentation setting: {e}") from e
     return ImageData(data, channels, size, recipe, _folder_report(data))
 
 

@@ -29,6 +29,10 @@ class DataSettings(_Strict):
     # default, so a broken dataset is never trained on unnoticed); "skip" leaves it out,
     # counted in one warning and in every checkpoint.
     on_error: Literal["raise", "skip"] = "raise"
+    # the augmentation recipe is the source's preset (augment/recipe.py); these replace
+    # single fields of it: the RandomResizedCrop area range and the colour-jitter strength s
+    crop_scale: tuple[float, float] | None = None
+    jitter_strength: float | None = Field(default=None, ge=0)
     # multi-crop (SwAV, DINO only): extra small views per image beside the two large ones.
     # Off by default: at 28 px a small crop is ~12 px, 2×2 after the small CNN's strides.
     small_crops: int = Field(default=0, ge=0)  # V; SwAV uses 6 and DINO 10 on ImageNet
