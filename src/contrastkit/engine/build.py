@@ -18,7 +18,9 @@ from torch import nn
 
 from contrastkit import distributed
 from contrastkit.engine.config import ConfigError, TrainConfig
+from contrastkit.engine.early_stop import EARLY_STOP_METRICS, EarlyStopping
 from contrastkit.engine.loop import LoopSettings
+from contrastkit.engine.monitor import KnnCheck, Monitor, draw_probe
 from contrastkit.engine.sampler import EpochBatches
 from contrastkit.engine.schedules import cosine_momentum
 from contrastkit.engine.views import BatchedViews, PerSampleViews, ViewStream
@@ -68,7 +70,10 @@ def load_image_data(cfg: TrainConfig, split: str = "train") -> ImageData:
         recipe = SimCLRRecipe.for_imagenet(size=size)
     if channels == 1 and len(recipe.mean) != 1:  # grayscale under an RGB preset
         recipe = dataclasses.replace(recipe, mean=recipe.mean[:1], std=recipe.std[:1])
-    changes = {"crop_scale": cfg.data.crop_scale, "jitter_strength": cfg.data.jitter_strength}
+    changes: dict[str, Any] = {
+        "crop_scale": cfg.data.crop_scale,
+        "jitter_strength": cfg.data.jitter_strength,
+    }
     try:
         recipe = dataclasses.replace(recipe, **{k: v for k, v in changes.items() if v is not None})
     except ValueError as e:
@@ -99,8 +104,9 @@ def _folder_report(data: Any) -> dict[str, int]:
 def build_method(cfg: TrainConfig, channels: int, image_size: int) -> nn.Module:
     """The method class of ``cfg.method`` over its backbone.
 
-    The common settings (projection sizes, temperature, gathering under DDP) go to the
-    classes whose signature takes them; ``cfg.method_options`` go as they are.
+    The common settings (projection sizes, temperature and whether it is learned, gathering
+    under DDP) go to the classes whose signature takes them; ``cfg.method_options`` go as
+    they are.
     """
     from contrastkit.nn import build_backbone
 
@@ -123,6 +129,14 @@ def method_class(cfg: TrainConfig) -> type[nn.Module]:
         known = ", ".join(sorted(METHODS))
         raise ConfigError(f"unknown method {cfg.method!r}; choose one of: {known}")
     cls = METHODS[cfg.method]
+    if cfg.learnable_temperature and not _takes(cls, "learnable_temperature"):
+        able = ", ".join(
+            sorted(n for n, c in METHODS.items() if _takes(c, "learnable_temperature"))
+        )
+        raise ConfigError(
+            f"method {cfg.method!r} has no learnable temperature; set "
+            f"learnable_temperature=false or use one of: {able}"
+        )
     allowed = method_options_of(cls)
     unknown = sorted(set(cfg.method_options) - set(allowed))
     if unknown:
@@ -131,6 +145,10 @@ def method_class(cfg: TrainConfig) -> type[nn.Module]:
             f"{cfg.method!r}; allowed: {', '.join(allowed) or 'none'}"
         )
     return cls
+
+
+def _takes(cls: type[nn.Module], name: str) -> bool:
+    return name in inspect.signature(cls.__init__).parameters
 
 
 def method_options_of(cls: type[nn.Module]) -> list[str]:
@@ -144,7 +162,13 @@ def method_options_of(cls: type[nn.Module]) -> list[str]:
     )
 
 
-_COMMON_OPTIONS = ("projection_hidden", "projection_dim", "temperature", "gather_distributed")
+_COMMON_OPTIONS = (
+    "projection_hidden",
+    "projection_dim",
+    "temperature",
+    "learnable_temperature",
+    "gather_distributed",
+)
 
 
 def _common_options(cfg: TrainConfig) -> dict[str, Any]:
@@ -155,6 +179,8 @@ def _common_options(cfg: TrainConfig) -> dict[str, Any]:
     }
     if cfg.temperature is not None:  # else each method keeps its paper's default
         options["temperature"] = cfg.temperature
+    if cfg.learnable_temperature:
+        options["learnable_temperature"] = True
     return options
 
 
@@ -283,6 +309,62 @@ def loop_settings(
         checkpoint_every=cfg.checkpoint_every,
         keep_checkpoints=cfg.keep_checkpoints,
         progress=progress,
+    )
+
+
+def build_monitor(
+    cfg: TrainConfig,
+    stream: ViewStream,
+    input_info: dict[str, Any],
+    device: torch.device,
+    *,
+    warmup_steps: int,
+) -> Monitor | None:
+    """The loop's monitor per ``cfg.monitor`` and ``cfg.early_stop``; None when both are off.
+
+    ``input_info`` is the run's input record (channels, image_size, mean, std), from which
+    the kNN check prepares validation images as ``eval`` does. Early stopping ignores the
+    checks before ``early_stop.start_step``, by default the end of the warm-up.
+    """
+    m = cfg.monitor
+    if m.every == 0 and m.knn_every is None:
+        return None
+    early = None
+    if cfg.early_stop.metric != "none":
+        e = cfg.early_stop
+        early = EarlyStopping(
+            e.metric,
+            mode=EARLY_STOP_METRICS[e.metric],
+            patience=e.patience,
+            min_delta=e.min_delta,
+            start_step=e.start_step if e.start_step is not None else warmup_steps,
+        )
+    knn = None
+    if m.knn_every is not None:
+        from contrastkit.engine.embed import eval_transform
+
+        validation = load_eval_data(cfg)
+        if validation is None:
+            raise ConfigError(
+                "monitor.knn_every needs labelled validation images; set data.eval_source"
+            )
+        knn = KnnCheck(
+            validation,
+            eval_transform(input_info, device),
+            samples=m.knn_samples,
+            k=cfg.eval.knn_k,
+            temperature=cfg.eval.knn_temperature,
+            device=device,
+            seed=cfg.seed,
+        )
+    return Monitor(
+        draw_probe(stream, cfg.seed, device) if m.every > 0 else None,
+        every=m.every,
+        collapse_patience=m.collapse_patience,
+        stop_on_collapse=m.stop_on_collapse,
+        early_stop=early,
+        knn=knn,
+        knn_every=m.knn_every,
     )
 
 

@@ -4,7 +4,8 @@ A checkpoint is a dict of tensors and plain Python values (no pickled classes): 
 optimiser and grad-scaler state, RNG states, sampler position (epoch, batch), step and the
 resolved config as a JSON string. It is written to a temporary file in the same directory,
 fsynced, then renamed over ``checkpoint-<step>.pt``; older checkpoints are pruned only after
-the new one is complete, so a crash at any moment leaves a valid checkpoint behind.
+the new one is complete, so a crash at any moment leaves a valid checkpoint behind. With
+early stopping, ``best.pt`` beside them holds the best model so far, written the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import torch
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^checkpoint-(\d{8})\.pt$")
+BEST = "best.pt"  # the best model by the early-stopping metric (engine/early_stop.py)
 
 
 class CheckpointError(RuntimeError):
@@ -33,8 +35,24 @@ def checkpoint_path(directory: Path, step: int) -> Path:
 
 def save_checkpoint(state: dict[str, Any], directory: Path, step: int, keep: int = 2) -> Path:
     """Atomically write ``state`` as the checkpoint of ``step``; keep the newest ``keep``."""
+    final = _save_atomic(state, checkpoint_path(directory, step))
+    for old in list_checkpoints(directory)[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+    return final
+
+
+def save_best(state: dict[str, Any], directory: Path) -> Path:
+    """Atomically write ``state`` as ``best.pt``, the model early stopping keeps.
+
+    It is never pruned and never resumed from: ``--resume auto`` takes the newest
+    ``checkpoint-<step>.pt`` (:func:`list_checkpoints` does not list ``best.pt``).
+    """
+    return _save_atomic(state, directory / BEST)
+
+
+def _save_atomic(state: dict[str, Any], final: Path) -> Path:
+    directory = final.parent
     directory.mkdir(parents=True, exist_ok=True)
-    final = checkpoint_path(directory, step)
     fd, tmp_name = tempfile.mkstemp(prefix=".tmp-checkpoint-", suffix=".pt", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -46,8 +64,6 @@ def save_checkpoint(state: dict[str, Any], directory: Path, step: int, keep: int
     except BaseException as e:
         Path(tmp_name).unlink(missing_ok=True)
         raise CheckpointError(f"could not write checkpoint {final}: {e}") from e
-    for old in list_checkpoints(directory)[:-keep] if keep > 0 else []:
-        old.unlink(missing_ok=True)
     return final
 
 

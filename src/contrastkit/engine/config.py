@@ -65,9 +65,36 @@ class EvalSettings(_Strict):
     max_train: int | None = Field(default=None, ge=1)  # kNN bank / probe train size cap
 
 
+class MonitorSettings(_Strict):
+    """Health checks in the loop (engine/monitor.py) and the collapse detector."""
+
+    every: int = Field(default=50, ge=0)  # steps between probe-batch checks; 0 turns them off
+    # consecutive checks a collapse rule must hold before it fires (engine/collapse.py)
+    collapse_patience: int = Field(default=3, ge=1)
+    stop_on_collapse: bool = False  # end the run (checkpoint written) when collapse is found
+    knn_every: int | None = Field(default=None, ge=1)  # steps between kNN checks; None: off
+    # validation images of the kNN check (half memory bank, half queries; eval.knn_k and
+    # eval.knn_temperature apply); from data.eval_source or the source's test split
+    knn_samples: int = Field(default=2000, ge=4)
+
+
+class EarlyStopSettings(_Strict):
+    """Stop when a monitored metric stops improving; checkpoints/best.pt keeps the best."""
+
+    # none | probe_uniformity (lower is better; needs monitor.every > 0) | knn_accuracy
+    # (higher is better; needs monitor.knn_every)
+    metric: Literal["none", "probe_uniformity", "knn_accuracy"] = "none"
+    patience: int = Field(default=5, ge=1)  # checks without improvement before stopping
+    min_delta: float = Field(default=0.0, ge=0)  # an improvement must beat the best by more
+    start_step: int | None = Field(default=None, ge=0)  # earlier checks ignored; None: warm-up end
+
+
 class TrainConfig(_Strict):
     method: str = "simclr"
     temperature: float | None = Field(default=None, gt=0)  # None: the method's paper default
+    # learn τ from that value on, clamped to [0.01, 1] as in CLIP (losses/temperature.py);
+    # methods whose loss takes it (SimCLR); logged as temperature and temperature_grad
+    learnable_temperature: bool = False
     # keyword arguments of the method's class beyond the common ones above and in `model`,
     # e.g. {queue_size: 8192, base_momentum: 0.99}; checked against the class signature
     method_options: dict[str, bool | int | float | str] = {}
@@ -83,11 +110,26 @@ class TrainConfig(_Strict):
     model: ModelSettings = ModelSettings()
     optim: OptimSettings = OptimSettings()
     eval: EvalSettings = EvalSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    early_stop: EarlyStopSettings = EarlyStopSettings()
 
     @model_validator(mode="after")
     def _one_budget(self) -> TrainConfig:
         if self.epochs is not None and self.steps is not None:
             raise ValueError("set epochs or steps, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _early_stop_is_measured(self) -> TrainConfig:
+        metric = self.early_stop.metric
+        if metric == "probe_uniformity" and self.monitor.every == 0:
+            raise ValueError(
+                "early_stop.metric=probe_uniformity needs the probe: set monitor.every > 0"
+            )
+        if metric == "knn_accuracy" and self.monitor.knn_every is None:
+            raise ValueError(
+                "early_stop.metric=knn_accuracy needs the kNN check: set monitor.knn_every"
+            )
         return self
 
 

@@ -10,11 +10,16 @@ Resume is exact: step s reseeds torch from (seed, step, micro-batch, rank), the 
 a pure function of (seed, epoch), and a checkpoint carries the model, optimiser, scaler, RNG
 states and the sampler position, so a killed and resumed run ends bit-identical to an
 uninterrupted one under deterministic CPU settings.
+
+Monitoring (probe-batch health numbers, the collapse detector, early stopping) is a
+:class:`~contrastkit.engine.monitor.Monitor` the loop calls every few steps; it may ask the
+loop to stop, and tells it when to keep ``checkpoints/best.pt``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -29,12 +34,15 @@ from tqdm.auto import tqdm
 from contrastkit import distributed
 from contrastkit.diagnostics import alignment, std_of_l2_normalized, uniformity
 from contrastkit.engine import rng
-from contrastkit.engine.checkpoint import save_checkpoint
+from contrastkit.engine.checkpoint import save_best, save_checkpoint
 from contrastkit.engine.metrics_log import MetricsLog
+from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import warmup_cosine
 from contrastkit.engine.views import ViewStream
 from contrastkit.types import Views
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class TrainResult:
     final_loss: float
     seconds: float
     images_per_second: float
+    stopped: str | None = None  # why the run ended before total_steps (monitor), or None
 
 
 class _Position:
@@ -92,12 +101,14 @@ def train(
     config_json: str,
     extra: dict[str, Any] | None = None,
     resume: dict[str, Any] | None = None,
+    monitor: Monitor | None = None,
 ) -> TrainResult:
     """Train ``method`` for ``settings.total_steps`` optimiser steps, writing into ``run_dir``.
 
     ``extra`` holds plain values saved in every checkpoint beside the training state (what
     ``eval``/``embed``/``export`` need to rebuild the model, e.g. input shape and
-    normalisation); ``resume`` is a loaded checkpoint to continue from.
+    normalisation); ``resume`` is a loaded checkpoint to continue from; ``monitor`` measures
+    every few steps and may stop the run early (the last checkpoint is written first).
     """
     s = settings
     numpy_rng = rng.seed_everything(s.seed)
@@ -109,6 +120,8 @@ def train(
         scaler.load_state_dict(resume["scaler"])
         rng.restore(resume["rng"], numpy_rng)
         step, epoch, batch = resume["step"], resume["epoch"], resume["batch"]
+        if monitor is not None and resume.get("monitor") is not None:
+            monitor.load_state_dict(resume["monitor"])
     model = _wrap_distributed(method, device)
     position = _Position(stream, epoch, batch)
     log = MetricsLog(run_dir, resume_step=step)
@@ -120,8 +133,8 @@ def train(
         dynamic_ncols=True,
     )
 
-    def checkpoint() -> None:
-        state = {
+    def state() -> dict[str, Any]:
+        return {
             "model": method.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scaler": scaler.state_dict(),
@@ -131,16 +144,20 @@ def train(
             "batch": position.batch,
             "world_size": distributed.world_size(),
             "config": config_json,
+            "monitor": monitor.state_dict() if monitor is not None else None,
             **(extra or {}),
         }
+
+    def checkpoint() -> None:
         if distributed.is_main():
-            save_checkpoint(state, run_dir / "checkpoints", step, keep=s.keep_checkpoints)
+            save_checkpoint(state(), run_dir / "checkpoints", step, keep=s.keep_checkpoints)
         distributed.barrier()
 
     model.train()
     start, images, loss_value = time.perf_counter(), 0, math.nan
     interval_start, interval_images = start, 0
-    while step < s.total_steps:
+    stopped: str | None = None
+    while step < s.total_steps and stopped is None:
         lr = warmup_cosine(
             step, total=s.total_steps, warmup=s.warmup_steps, peak=s.peak_lr, final=s.final_lr
         )
@@ -171,22 +188,31 @@ def train(
             method.update_target(s.momentum(step))  # type: ignore[operator]
         step += 1
         bar.update(1)
-        if step % s.log_every == 0 or step == s.total_steps:
+        watch = monitor if monitor is not None and monitor.due(step) else None
+        if watch is not None or step % s.log_every == 0 or step == s.total_steps:
             now = time.perf_counter()
             throughput = interval_images / max(now - interval_start, 1e-9)
             images += interval_images
             interval_start, interval_images = now, 0
             values = {"loss": loss_value, "lr": lr, "images_per_second": throughput}
             values.update(_geometry(out.z1, out.z2))
+            if watch is not None:
+                seen = watch.observe(method, step, out, values)
+                values.update(seen.values)
+                if seen.improved and distributed.is_main():
+                    save_best(state(), run_dir / "checkpoints")
+                stopped = seen.stop
             log.write(step, values)
             bar.set_postfix(loss=f"{loss_value:.4f}", img_s=f"{throughput:.0f}")
-        if step % s.checkpoint_every == 0 or step == s.total_steps:
+        if stopped is not None:
+            logger.warning("%s (last checkpoint: step %d)", stopped, step)
+        if stopped is not None or step % s.checkpoint_every == 0 or step == s.total_steps:
             checkpoint()
     bar.close()
     log.close()
     seconds = time.perf_counter() - start
     images += interval_images
-    return TrainResult(step, loss_value, seconds, images / max(seconds, 1e-9))
+    return TrainResult(step, loss_value, seconds, images / max(seconds, 1e-9), stopped)
 
 
 @torch.no_grad()

@@ -1,7 +1,8 @@
 """A training run from config to run directory, and reopening a run to use its model.
 
-A run directory holds ``config.json``, ``checkpoints/``, ``metrics.jsonl``, ``tb/``
-(TensorBoard events) and, after evaluation, ``eval.json``.
+A run directory holds ``config.json``, ``checkpoints/`` (``best.pt`` too, with early
+stopping), ``metrics.jsonl``, ``tb/`` (TensorBoard events) and, after evaluation,
+``eval.json``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from torch import nn
 from contrastkit import distributed
 from contrastkit.engine.build import (
     build_method,
+    build_monitor,
     build_stream,
     load_image_data,
     loop_settings,
@@ -36,6 +38,8 @@ _RESUMABLE_CHANGES = {
     "log_every",
     "checkpoint_every",
     "keep_checkpoints",
+    "monitor",
+    "early_stop",
 }
 
 
@@ -73,6 +77,7 @@ def train_run(
         # logged as one warning when the folder is read
         "data": {"source": cfg.data.source, "images": len(data.train), **data.left_out},
     }
+    monitor = build_monitor(cfg, stream, extra["input"], device, warmup_steps=settings.warmup_steps)
     return train(
         method,
         stream,
@@ -83,6 +88,7 @@ def train_run(
         config_json=cfg.model_dump_json(),
         extra=extra,
         resume=state,
+        monitor=monitor,
     )
 
 

@@ -26,6 +26,7 @@ from contrastkit.losses.negative_cosine import NegativeCosineLoss, negative_cosi
 from contrastkit.losses.nt_xent import NTXentLoss, nt_xent
 from contrastkit.losses.supcon import SupConLoss, supcon
 from contrastkit.losses.swav import SwAVLoss, sinkhorn, swav_loss
+from contrastkit.losses.temperature import LearnableTemperature
 from contrastkit.losses.vicreg import VICRegLoss, covariance, invariance, variance, vicreg_loss
 
 LOSSES: dict[str, type[nn.Module]] = {
@@ -50,6 +51,7 @@ __all__ = [
     "DebiasedInfoNCELoss",
     "HardNegativeInfoNCELoss",
     "InfoNCELoss",
+    "LearnableTemperature",
     "NTXentLoss",
     "NegativeCosineLoss",
     "PairwiseMarginLoss",

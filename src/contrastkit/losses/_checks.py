@@ -7,7 +7,17 @@ from collections.abc import Sequence
 import torch
 
 
-def check_temperature(temperature: float, name: str = "temperature") -> None:
+def check_temperature(temperature: float | torch.Tensor, name: str = "temperature") -> None:
+    """τ > 0: a number, or a 0-d tensor (a learnable temperature, e.g. ``LearnableTemperature()``)."""
+    if isinstance(temperature, torch.Tensor):
+        if temperature.dim() != 0:
+            raise ValueError(
+                f"{name} as a tensor must be 0-d (a scalar), got shape {tuple(temperature.shape)}."
+            )
+        value = float(temperature.detach())
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value}.")
+        return
     if not temperature > 0:
         raise ValueError(f"{name} must be > 0, got {temperature}.")
 

@@ -59,12 +59,20 @@ def similarity_cross_entropy(
     q: torch.Tensor,
     k: torch.Tensor,
     targets: torch.Tensor,
-    temperature: float,
+    temperature: float | torch.Tensor,
     exclude: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy of rows of ``q @ k.T / temperature`` against column ``targets``.
 
-    Shapes: q (M, D), k (K, D), targets (M,), exclude (M,) or None → scalar.
+    A 0-d tensor ``temperature`` (a learnable τ) scales ``q`` before the kernel, so autograd
+    carries dL/dτ = −(1/τ) Σ_ij G_ij (q_i·k_j) (G as above) back to it; the kernel then runs
+    with 1/τ = 1.
+
+    Shapes: q (M, D), k (K, D), targets (M,), exclude (M,) or None, temperature () → scalar.
     """
-    out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, 1.0 / temperature)
+    if isinstance(temperature, torch.Tensor):
+        q, inv_tau = q / temperature.to(q.dtype), 1.0  # (M, D)
+    else:
+        inv_tau = 1.0 / temperature
+    out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, inv_tau)
     return out

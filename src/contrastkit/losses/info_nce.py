@@ -9,13 +9,14 @@ from contrastkit import distributed
 from contrastkit.losses._checks import check_embeddings, check_finite, check_temperature
 from contrastkit.losses._precision import full_precision, normalize
 from contrastkit.losses._softmax_ce import similarity_cross_entropy
+from contrastkit.losses.temperature import LearnableTemperature
 
 
 def info_nce(
     anchors: torch.Tensor,
     positives: torch.Tensor,
     *,
-    temperature: float = 0.1,
+    temperature: float | torch.Tensor = 0.1,
     negatives: torch.Tensor | None = None,
     symmetric: bool = False,
     gather_distributed: bool = False,
@@ -37,6 +38,7 @@ def info_nce(
         anchors: query embeddings; row i is paired with ``positives[i]``.
         positives: key embeddings.
         temperature: τ > 0; 0.05–0.1 for sentence embeddings, 0.07 for CLIP-style training.
+            A 0-d tensor (``LearnableTemperature()``) receives dL/dτ.
         negatives: optional extra negative keys, any number of rows M.
         symmetric: also compute the positives → anchors direction and average.
         gather_distributed: contrast against the positives (and negatives) of every rank,
@@ -84,19 +86,31 @@ def _identity(x: torch.Tensor) -> torch.Tensor:
 
 
 class InfoNCELoss(nn.Module):
-    """Module twin of :func:`info_nce`; see it for the formula, shapes and references."""
+    """Module twin of :func:`info_nce`; see it for the formula, shapes and references.
+
+    ``learnable_temperature=True`` learns τ from ``temperature`` on, as CLIP does (a
+    :class:`LearnableTemperature`, clamped to [0.01, 1]).
+    """
 
     def __init__(
         self,
         temperature: float = 0.1,
         symmetric: bool = False,
         gather_distributed: bool = False,
+        learnable_temperature: bool = False,
     ) -> None:
         super().__init__()
         check_temperature(temperature)
-        self.temperature = temperature
+        self.temperature = temperature  # the fixed τ, or the learnable one's start
         self.symmetric = symmetric
         self.gather_distributed = gather_distributed
+        self.learned_temperature = (
+            LearnableTemperature(temperature) if learnable_temperature else None
+        )
+
+    def _tau(self) -> float | torch.Tensor:
+        learned = self.learned_temperature
+        return learned() if learned is not None else self.temperature
 
     def forward(
         self,
@@ -104,10 +118,11 @@ class InfoNCELoss(nn.Module):
         positives: torch.Tensor,
         negatives: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        tau = self._tau()
         return info_nce(
             anchors,
             positives,
-            temperature=self.temperature,
+            temperature=tau,
             negatives=negatives,
             symmetric=self.symmetric,
             gather_distributed=self.gather_distributed,

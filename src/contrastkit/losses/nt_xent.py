@@ -9,13 +9,14 @@ from contrastkit.losses._checks import check_embeddings, check_temperature
 from contrastkit.losses._precision import full_precision
 from contrastkit.losses._softmax_ce import similarity_cross_entropy
 from contrastkit.losses._two_view import two_view_layout
+from contrastkit.losses.temperature import LearnableTemperature
 
 
 def nt_xent(
     z1: torch.Tensor,
     z2: torch.Tensor,
     *,
-    temperature: float = 0.5,
+    temperature: float | torch.Tensor = 0.5,
     gather_distributed: bool = False,
 ) -> torch.Tensor:
     r"""NT-Xent over the 2N views of a batch (SimCLR).
@@ -33,6 +34,7 @@ def nt_xent(
     Args:
         z1, z2: projections of two augmented views, row i of each from the same sample.
         temperature: τ > 0. SimCLR uses 0.5 at batch 256 (Table 5) and 0.1 at large batch.
+            A 0-d tensor (``LearnableTemperature()``) receives dL/dτ.
         gather_distributed: contrast against the views of every rank (full gradient).
 
     Shapes: z1 (N, D), z2 (N, D) with N ≥ 2 → scalar.
@@ -57,15 +59,30 @@ def nt_xent(
 
 
 class NTXentLoss(nn.Module):
-    """Module twin of :func:`nt_xent`; see it for the formula, shapes and reference."""
+    """Module twin of :func:`nt_xent`; see it for the formula, shapes and reference.
 
-    def __init__(self, temperature: float = 0.5, gather_distributed: bool = False) -> None:
+    ``learnable_temperature=True`` learns τ from ``temperature`` on, as CLIP does (a
+    :class:`LearnableTemperature`, clamped to [0.01, 1]; SimCLR itself keeps τ fixed).
+    """
+
+    def __init__(
+        self,
+        temperature: float = 0.5,
+        gather_distributed: bool = False,
+        learnable_temperature: bool = False,
+    ) -> None:
         super().__init__()
         check_temperature(temperature)
-        self.temperature = temperature
+        self.temperature = temperature  # the fixed τ, or the learnable one's start
         self.gather_distributed = gather_distributed
+        self.learned_temperature = (
+            LearnableTemperature(temperature) if learnable_temperature else None
+        )
+
+    def _tau(self) -> float | torch.Tensor:
+        learned = self.learned_temperature
+        return learned() if learned is not None else self.temperature
 
     def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
-        return nt_xent(
-            z1, z2, temperature=self.temperature, gather_distributed=self.gather_distributed
-        )
+        tau = self._tau()
+        return nt_xent(z1, z2, temperature=tau, gather_distributed=self.gather_distributed)

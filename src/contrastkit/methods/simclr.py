@@ -23,6 +23,8 @@ class SimCLR(nn.Module):
         projection_hidden, projection_dim: g is Linear-BN-ReLU-Linear (paper: 2048 → 128).
         temperature: τ of NT-Xent (paper: 0.5 at batch 256, 0.1 at batch 4096).
         gather_distributed: negatives from every rank (full gradient).
+        learnable_temperature: learn τ from ``temperature`` on, clamped to [0.01, 1] as in
+            CLIP (Radford et al. 2021); the paper keeps τ fixed.
     """
 
     def __init__(
@@ -33,13 +35,18 @@ class SimCLR(nn.Module):
         projection_dim: int = 128,
         temperature: float = 0.5,
         gather_distributed: bool = False,
+        learnable_temperature: bool = False,
     ) -> None:
         super().__init__()
         self.backbone = backbone
         self.projection = simclr_projection(
             backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
         )
-        self.criterion = NTXentLoss(temperature, gather_distributed=gather_distributed)
+        self.criterion = NTXentLoss(
+            temperature,
+            gather_distributed=gather_distributed,
+            learnable_temperature=learnable_temperature,
+        )
 
     def forward(self, views: Views) -> StepOutput:
         return self.training_step(views)
