@@ -11,6 +11,8 @@ TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 EXTRAS := dev,vision,viz
 STAMP := $(VENV)/.installed-$(EXTRAS)
 DEB_DATA := dataset-fashion-mnist
+# the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
+DEB_TEST := chromium
 
 .PHONY: demo test install data lint bench clean
 
@@ -29,10 +31,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	touch $@
 
-# Debian data packages the tests and demo read; installed only when missing and only
-# where apt-get can run (root). Elsewhere the tests that need them skip with the reason.
+# Debian data packages the tests and demo read, and the browser one test drives; installed
+# only when missing and only where apt-get can run (root). Elsewhere the tests that need
+# them skip with the reason.
 data:
-	@for pkg in $(DEB_DATA); do \
+	@for pkg in $(DEB_DATA) $(DEB_TEST); do \
 	  if ! dpkg -s $$pkg >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      (apt-get update -q && apt-get install -y -q $$pkg) >/dev/null || echo "warning: could not install $$pkg"; \

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import typer
 
-from contrastkit.cli import demo, embed, evaluate, export, train
+from contrastkit.cli import demo, embed, evaluate, export, report, sweep, train
 
 app = typer.Typer(
     name="contrastkit",
@@ -27,6 +27,8 @@ app.command("train")(train.train)
 app.command("eval")(evaluate.evaluate)
 app.command("embed")(embed.embed)
 app.command("export")(export.export)
+app.command("report")(report.report)
+app.command("sweep")(sweep.sweep)
 
 
 @app.callback()
