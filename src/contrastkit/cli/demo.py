@@ -15,8 +15,12 @@ from pathlib import Path
 import torch
 import typer
 
-# CPU-sized budget: ~6 minutes of training on 2 cores (measured in benchmarks/RESULTS.md).
+# CPU-sized budget: about 8 minutes of training on 2 free cores (batch 256, ~670 images/s).
 DEMO_STEPS = 1200
+# The recipe of configs/simclr.yaml. Short pilots on Fashion-MNIST (600 steps, 2026-12-02,
+# kNN k=200): crops of (0.5, 1) of the area beat SimCLR's (0.2, 1) by 0.7 points (the items
+# are centred and fill the frame, so small crops lose the class), and τ = 0.1 beat 0.2 by 0.4.
+DEMO_SETTINGS = ["temperature=0.1", "data.crop_scale=[0.5, 1.0]", "data.source=fashion-mnist"]
 
 
 def demo(
@@ -38,7 +42,7 @@ def demo(
     from contrastkit.engine.evaluate import EvalReport, evaluate_encoder, flatten_pixels
     from contrastkit.engine.run import load_trained, train_run, write_json
 
-    cfg = load_config(overrides=[f"steps={steps}", f"device={device}", "data.source=fashion-mnist"])
+    cfg = load_config(overrides=[f"steps={steps}", f"device={device}", *DEMO_SETTINGS])
     dev = resolve_device(cfg.device)
     typer.echo(
         f"SimCLR on Fashion-MNIST: {steps} steps of batch {cfg.optim.batch_size} on {dev}; run in {out}"
