@@ -14,7 +14,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test install data lint bench clean
+.PHONY: demo test install data lint bench bench-long clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -46,15 +46,23 @@ data:
 	done
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff format --check src tests benchmarks examples
 	$(VENV)/bin/mypy
 
 # Benchmarks install their peers (lightly, pytorch-metric-learning) into the venv only here;
-# they are never dependencies of the package.
-bench: install
+# they are never dependencies of the package. Each appends its table to benchmarks/RESULTS.md.
+bench: install data
 	$(PY) -m pip install -q -r benchmarks/requirements.txt
 	$(PY) benchmarks/bench_losses.py
+	$(PY) benchmarks/bench_simclr.py
+	$(PY) benchmarks/bench_monitoring.py
+	$(PY) benchmarks/bench_collapse.py
+
+# SimCLR for many epochs toward the >= 88% kNN target: about an hour of a GPU-less machine's
+# cores per 30 epochs, so not part of `bench`.
+bench-long: install data
+	$(PY) benchmarks/bench_simclr_long.py --epochs 30
 
 clean:
 	rm -rf $(VENV) build dist
