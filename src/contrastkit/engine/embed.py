@@ -37,7 +37,9 @@ def embed_images(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Features ``(N, dim)`` (float32, CPU) and labels ``(N,)`` (−1 where unlabelled)."""
     feats, labels = [], []
-    for images, y in tqdm(_batches(data, batch_size), desc=desc, disable=not progress, leave=False):
+    batches = _batches(data, batch_size)
+    total = -(-len(data) // batch_size)  # ceil: the bar shows how far along it is
+    for images, y in tqdm(batches, desc=desc, total=total, disable=not progress, leave=False):
         feats.append(encoder(prepare(images.to(device))).float().cpu())
         labels.append(y)
     return torch.cat(feats), torch.cat(labels)
