@@ -314,10 +314,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.lightly_workers == "auto":
         workers, speeds = pick_workers(data, chunk=4 if args.quick else 8, rounds=2)
         probe = ", ".join(f"{w}: {v:,.0f}" for w, v in speeds.items())
-        setup.append(f"- lightly's DataLoader: {workers} workers, its fastest (images/s {probe})")
+        setup.append(f"- lightly's DataLoader: {workers} worker(s), its fastest (images/s {probe})")
     else:
         workers = int(args.lightly_workers)
-        setup.append(f"- lightly's DataLoader: {workers} workers (--lightly-workers)")
+        setup.append(f"- lightly's DataLoader: {workers} worker(s) (--lightly-workers)")
     print(setup[-1], flush=True)
 
     ours, peer = Ours(cfg, data), Lightly(cfg, data, workers)
@@ -328,12 +328,12 @@ def main(argv: list[str] | None = None) -> None:
         def call() -> None:
             start = time.perf_counter()
             trainers[name].run(chunk)
-            wall[name] += time.perf_counter() - start
+            seconds = time.perf_counter() - start
+            wall[name] += seconds
             loads.append(load_average())
-            t = trainers[name]
-            print(
-                f"  {name}: step {t.step}/{steps}, loss {t.loss:.3f}", file=sys.stderr, flush=True
-            )
+            t, speed = trainers[name], chunk * BATCH / seconds
+            print(f"  {name}: step {t.step}/{steps}, loss {t.loss:.3f}, {speed:.0f} images/s, "
+                  f"load {loads[-1]:.2f}", file=sys.stderr, flush=True)  # fmt: skip
 
         return call
 
