@@ -119,6 +119,18 @@ class EmbeddedRun:
     two_views: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
     device: torch.device
 
+    def knn_accuracy(self, *, k: int, temperature: float) -> float | None:
+        """Weighted kNN accuracy of the test sample against the bank, or None when either
+        holds unlabelled images."""
+        from contrastkit.evaluation import knn_accuracy
+
+        test_y, bank_y = labels_of(self.test), labels_of(self.bank)
+        if bool((test_y < 0).any()) or bool((bank_y < 0).any()):
+            return None
+        return float(
+            knn_accuracy(self.bank_h, bank_y, self.test_h, test_y, k=k, temperature=temperature)
+        )
+
     def pairs(self, n: int | None = None, *, seed: int = 0) -> ViewPairs:
         """:func:`view_pairs` of the first ``n`` test images (all by default)."""
         images, labels = self.test.images[:n], labels_of(self.test)[:n]

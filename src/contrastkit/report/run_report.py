@@ -174,8 +174,6 @@ def _summary(
     run_dir: Path, run: EmbeddedRun, pairs: ViewPairs, rows: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     from contrastkit.diagnostics import alignment, positive_negative_gap, uniformity
-    from contrastkit.evaluation import knn_accuracy
-    from contrastkit.report.collect import labels_of
 
     cfg = run.trained.config
     losses = [row["loss"] for row in rows if "loss" in row]
@@ -193,16 +191,8 @@ def _summary(
         "pos_neg_gap_z": _round(positive_negative_gap(pairs.z1, pairs.z2)),
         "pos_neg_gap_h": _round(positive_negative_gap(pairs.h1, pairs.h2)),
     }
-    test_y, bank_y = labels_of(run.test), labels_of(run.bank)
-    if bool((test_y >= 0).all()) and bool((bank_y >= 0).all()):
-        knn = knn_accuracy(
-            run.bank_h,
-            bank_y,
-            run.test_h,
-            test_y,
-            k=cfg.eval.knn_k,
-            temperature=cfg.eval.knn_temperature,
-        )
+    knn = run.knn_accuracy(k=cfg.eval.knn_k, temperature=cfg.eval.knn_temperature)
+    if knn is not None:
         summary["knn_accuracy_sample"] = _round(knn)
         summary["knn_k"] = cfg.eval.knn_k
     eval_json = run_dir / "eval.json"

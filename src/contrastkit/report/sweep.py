@@ -101,8 +101,7 @@ def _train_and_measure(
     from contrastkit.engine.build import resolve_device
     from contrastkit.engine.metrics_log import read_metrics
     from contrastkit.engine.run import train_run
-    from contrastkit.evaluation import knn_accuracy
-    from contrastkit.report.collect import GEOMETRY_SAMPLES, embed_run, labels_of
+    from contrastkit.report.collect import GEOMETRY_SAMPLES, embed_run
 
     # "auto": a value interrupted mid-training continues from its last checkpoint
     train_run(cfg, run_dir, resume="auto", progress=progress)
@@ -114,23 +113,15 @@ def _train_and_measure(
         seed=cfg.seed,
         progress=progress,
     )
-    test_y, bank_y = labels_of(run.test), labels_of(run.bank)
-    if bool((test_y < 0).any()) or bool((bank_y < 0).any()):
+    knn = run.knn_accuracy(k=cfg.eval.knn_k, temperature=cfg.eval.knn_temperature)
+    if knn is None:
         raise ValueError("a sweep measures kNN accuracy and needs labelled train and test images")
-    knn = knn_accuracy(
-        run.bank_h,
-        bank_y,
-        run.test_h,
-        test_y,
-        k=cfg.eval.knn_k,
-        temperature=cfg.eval.knn_temperature,
-    )
     pairs = run.pairs(GEOMETRY_SAMPLES, seed=cfg.seed)
     losses = [row["loss"] for row in read_metrics(run_dir) if "loss" in row]
     point = SweepPoint(
         value=value,
         run=run_dir.name,
-        knn_accuracy=float(knn),
+        knn_accuracy=knn,
         alignment=float(alignment(pairs.z1, pairs.z2)),
         uniformity=float(uniformity(pairs.z1)),
         final_loss=float(losses[-1]) if losses else None,
