@@ -28,6 +28,15 @@ def _seed_torch(request: pytest.FixtureRequest) -> None:
     torch.manual_seed(zlib.crc32(request.node.nodeid.encode()))
 
 
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Hugging Face model directory: random 2-layer BERT (hidden 32, 64 positions) with a
+    WordPiece tokenizer trained here, so text tests run in seconds and offline."""
+    from text.text_fakes import make_tiny_bert  # tests/text
+
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
 @pytest.fixture
 def fashion_mnist_available() -> None:
     """Skip (with the reason) where the Debian package dataset-fashion-mnist is missing."""

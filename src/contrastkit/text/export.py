@@ -1,0 +1,224 @@
+"""Save a :class:`TextEncoder` as a sentence-transformers model directory.
+
+The directory loads with ``SentenceTransformer(path)``, without ``trust_remote_code``, in
+sentence-transformers 5.x and 6.x, and back into contrastkit with
+``TextEncoder.from_pretrained(path)``; both embed exactly as the encoder did. Layout (the one
+sentence-transformers itself writes):
+
+    out_dir/
+        modules.json                      Transformer → Pooling → [Dense] → [Normalize]
+        config_sentence_transformers.json similarity "cosine", versions
+        sentence_bert_config.json         max_seq_length
+        config.json, model.safetensors    the Hugging Face transformer
+        tokenizer files
+        1_Pooling/config.json
+        2_Dense/{config.json, model.safetensors}   when the encoder has a projection
+        2_Normalize/ or 3_Normalize/               when it normalises (no files)
+        README.md                         a short model card
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from contrastkit.text.encoder import TextEncoder
+
+# The legacy module names: 6.x maps them to its new modules, 5.x and older import them as is.
+_TRANSFORMER = "sentence_transformers.models.Transformer"
+_POOLING = "sentence_transformers.models.Pooling"
+_DENSE = "sentence_transformers.models.Dense"
+_NORMALIZE = "sentence_transformers.models.Normalize"
+
+
+def export_sentence_transformers(
+    encoder: TextEncoder, out_dir: Path | str, *, overwrite: bool = False
+) -> Path:
+    """Write ``encoder`` as a sentence-transformers directory at ``out_dir``; returns it.
+
+    The files are written into a temporary sibling directory which is then renamed to
+    ``out_dir``, so an interrupted export never leaves a half-written model there. An
+    existing non-empty ``out_dir`` is replaced only with ``overwrite=True``.
+
+    Example::
+
+        export_sentence_transformers(encoder, Path("my-model"))
+        SentenceTransformer("my-model").encode(["a sentence"])  # == encoder.encode([...])
+    """
+    out_dir = Path(out_dir).expanduser()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{out_dir} is a file; choose a directory path to export to")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise FileExistsError(
+            f"{out_dir} exists and is not empty; pass overwrite=True to replace it"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private (0700); an exported model is meant to be shared
+    try:
+        _write(encoder, tmp)
+        _replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _write(encoder: TextEncoder, directory: Path) -> None:
+    import transformers
+
+    from contrastkit import __version__
+
+    hidden = encoder.projection.in_features if encoder.projection else encoder.dim
+    encoder.model.save_pretrained(directory)  # type: ignore[operator]  # safetensors + config.json
+    if not (directory / "model.safetensors").is_file():
+        raise RuntimeError(f"transformers did not write {directory / 'model.safetensors'}")
+    encoder.tokenizer.save_pretrained(directory)
+
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": _TRANSFORMER},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": _POOLING},
+    ]
+    _dump(
+        directory / "sentence_bert_config.json",
+        {"max_seq_length": encoder.max_length, "do_lower_case": False},
+    )
+    _dump(directory / "1_Pooling" / "config.json", _pooling_config(encoder.pooling, hidden))
+    if encoder.projection is not None:
+        index = len(modules)
+        path = f"{index}_Dense"
+        _write_dense(encoder.projection, directory / path)
+        modules.append({"idx": index, "name": str(index), "path": path, "type": _DENSE})
+    if encoder.normalize:
+        index = len(modules)
+        path = f"{index}_Normalize"
+        (
+            directory / path
+        ).mkdir()  # Normalize has no files; sentence-transformers makes the dir too
+        modules.append({"idx": index, "name": str(index), "path": path, "type": _NORMALIZE})
+    _dump(directory / "modules.json", modules)
+    _dump(
+        directory / "config_sentence_transformers.json",
+        {
+            "model_type": "SentenceTransformer",
+            # No "sentence_transformers" entry: no version of it wrote this directory.
+            "__version__": {
+                "contrastkit": __version__,
+                "transformers": transformers.__version__,
+                "pytorch": torch.__version__,
+            },
+            "prompts": {},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
+    (directory / "README.md").write_text(_model_card(encoder, modules, hidden))
+
+
+def _pooling_config(pooling: str, hidden: int) -> dict[str, Any]:
+    """The legacy boolean keys, which every sentence-transformers version from 2.x reads.
+
+    6.x writes ``pooling_mode: "mean"`` instead, but 5.x's Pooling has no
+    ``embedding_dimension`` argument, so only the legacy form loads in both.
+    """
+    return {
+        "word_embedding_dimension": hidden,
+        "pooling_mode_cls_token": pooling == "cls",
+        "pooling_mode_mean_tokens": pooling == "mean",
+        "pooling_mode_max_tokens": pooling == "max",
+        "pooling_mode_mean_sqrt_len_tokens": False,
+        "pooling_mode_weightedmean_tokens": False,
+        "pooling_mode_lasttoken": False,  # sic: the one key without the "_tokens" suffix
+        "include_prompt": True,
+    }
+
+
+def _write_dense(projection: torch.nn.Linear, directory: Path) -> None:
+    from safetensors.torch import save_file
+
+    directory.mkdir()
+    _dump(
+        directory / "config.json",
+        {
+            "in_features": projection.in_features,
+            "out_features": projection.out_features,
+            "bias": projection.bias is not None,
+            "activation_function": "torch.nn.modules.linear.Identity",
+        },
+    )
+    state = {
+        f"linear.{k}": v.detach().cpu().contiguous() for k, v in projection.state_dict().items()
+    }
+    save_file(state, str(directory / "model.safetensors"))
+
+
+def _replace(tmp: Path, out_dir: Path) -> None:
+    """Rename ``tmp`` to ``out_dir``; an existing ``out_dir`` is moved aside, then deleted."""
+    if not out_dir.exists():
+        tmp.rename(out_dir)
+        return
+    old = out_dir.with_name(f".{out_dir.name}.old-{tmp.name}")
+    out_dir.rename(old)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        old.rename(out_dir)
+        raise
+    shutil.rmtree(old)
+
+
+def _model_card(encoder: TextEncoder, modules: list[dict[str, Any]], hidden: int) -> str:
+    from contrastkit import __version__
+
+    base = str(getattr(encoder.model, "name_or_path", "") or "unknown")
+    chain = " → ".join(m["type"].rsplit(".", 1)[-1] for m in modules)
+    projection = f"Dense {hidden} → {encoder.dim} (identity)" if encoder.projection else "none"
+    return f"""---
+library_name: sentence-transformers
+pipeline_tag: sentence-similarity
+tags:
+- sentence-transformers
+- contrastkit
+---
+
+# Sentence encoder exported by contrastkit {__version__}
+
+| | |
+| --- | --- |
+| base model | `{base}` |
+| modules | {chain} |
+| pooling | {encoder.pooling} |
+| projection | {projection} |
+| normalized | {encoder.normalize} |
+| embedding dimension | {encoder.dim} |
+| max sequence length | {encoder.max_length} tokens |
+| similarity | cosine |
+
+## Load
+
+```python
+from sentence_transformers import SentenceTransformer
+
+model = SentenceTransformer("path/to/this/directory")
+embeddings = model.encode(["A man is playing a guitar."])
+```
+
+or back into contrastkit:
+
+```python
+from contrastkit.text import TextEncoder
+
+encoder = TextEncoder.from_pretrained("path/to/this/directory")
+embeddings = encoder.encode(["A man is playing a guitar."])
+```
+"""
+
+
+def _dump(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2) + "\n")
