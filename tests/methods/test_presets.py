@@ -9,9 +9,13 @@ import pytest
 import yaml
 
 from contrastkit.cli import main
-from contrastkit.methods import METHODS
+from contrastkit.data import DatasetNotFoundError
+from contrastkit.data.text_sources import load_text_rows
+from contrastkit.methods import METHODS, TEXT_METHODS
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
+IMAGE_CONFIGS = [p for p in CONFIGS if yaml.safe_load(p.read_text())["method"] in METHODS]
+TEXT_CONFIGS = [p for p in CONFIGS if yaml.safe_load(p.read_text())["method"] in TEXT_METHODS]
 TINY = [
     "--set", "data.max_samples=64",
     "--set", "optim.batch_size=16",
@@ -24,15 +28,39 @@ TINY = [
 
 def test_there_is_a_preset_per_method():
     presets = {yaml.safe_load(p.read_text())["method"] for p in CONFIGS}
-    assert presets == set(METHODS)
+    assert presets == set(METHODS) | set(TEXT_METHODS)
 
 
-@pytest.mark.usefixtures("fashion_mnist_available")
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
-def test_preset_trains_two_steps(path, tmp_path):
-    out = tmp_path / path.stem
-    assert main(["train", "--config", str(path), "--steps", "2", "--out", str(out), *TINY]) == 0
+def _train_two_steps(path: Path, out: Path, options: list[str]) -> dict:
+    assert main(["train", "--config", str(path), "--steps", "2", "--out", str(out), *options]) == 0
     saved = json.loads((out / "config.json").read_text())
     preset = yaml.safe_load(path.read_text())
     assert saved["method"] == preset["method"] and saved["steps"] == 2
-    assert saved["method_options"] == preset.get("method_options", {})
+    return saved
+
+
+@pytest.mark.usefixtures("fashion_mnist_available")
+@pytest.mark.parametrize("path", IMAGE_CONFIGS, ids=lambda p: p.stem)
+def test_image_preset_trains_two_steps(path, tmp_path):
+    saved = _train_two_steps(path, tmp_path / path.stem, TINY)
+    assert saved["method_options"] == yaml.safe_load(path.read_text()).get("method_options", {})
+
+
+@pytest.mark.parametrize("path", TEXT_CONFIGS, ids=lambda p: p.stem)
+def test_text_preset_trains_two_steps(path, tmp_path, tiny_bert_dir):
+    """On its own data source (STS-B, news), with the tiny BERT standing in for MiniLM."""
+    tiny = [
+        "--set", f"model.name={tiny_bert_dir}",
+        "--set", "model.max_length=32",
+        "--set", "data.max_samples=64",
+        "--set", "optim.batch_size=8",
+        "--device", "cpu",
+        "--quiet",
+    ]  # fmt: skip
+    source = yaml.safe_load(path.read_text())["data"]["source"]
+    try:
+        load_text_rows(source)
+    except DatasetNotFoundError as e:
+        pytest.skip(f"{source} is not installed: {e}")
+    saved = _train_two_steps(path, tmp_path / path.stem, tiny)
+    assert saved["data"]["source"] == source

@@ -1,4 +1,5 @@
-"""``contrastkit eval``: kNN and linear-probe accuracy of a trained run's encoder."""
+"""``contrastkit eval``: kNN and linear-probe accuracy of a trained image encoder; STS-B
+correlation and pair retrieval of a trained text encoder."""
 
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ def evaluate(
     no_probe: bool = typer.Option(False, "--no-probe", help="Skip the linear probe."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Evaluate a run's encoder; prints the accuracies and writes eval.json in the run."""
+    """Evaluate a run's encoder; prints the scores and writes eval.json in the run.
+
+    Text runs: Spearman on STS-B (eval.sts_split) and retrieval (MRR@10, nDCG@10, Recall@k)
+    of column 2 by column 1 on the held-out split of the training source, or on --data.
+    """
+    from contrastkit.engine.text_run import is_text_run
+
+    if is_text_run(run):
+        _evaluate_text(run, data, device, quiet)
+        return
     from contrastkit.engine.build import (
         encoder_of,
         load_eval_data,
@@ -57,3 +67,35 @@ def evaluate(
     typer.echo(
         f"kNN accuracy {report.knn_accuracy:.2%}  linear probe {probe}  (step {trained.step})"
     )
+
+
+def _evaluate_text(run: Path, data: str | None, device: str, quiet: bool) -> None:
+    from contrastkit.data.text_sources import load_text_rows
+    from contrastkit.engine.build import resolve_device
+    from contrastkit.engine.run import write_json
+    from contrastkit.engine.text_evaluate import pair_retrieval, sts_score
+    from contrastkit.engine.text_run import load_trained_text
+
+    trained = load_trained_text(run, resolve_device(device))
+    cfg, encoder = trained.config, trained.encoder
+    size = cfg.eval.batch_size
+    scores: dict[str, float] = {}
+    if cfg.eval.sts_split is not None:
+        scores.update(sts_score(encoder, cfg.eval.sts_split, batch_size=size, progress=not quiet))
+    pairs = None
+    if data is not None:
+        pairs = load_text_rows(data, "train")
+    elif ":" in cfg.data.source:  # a file has no held-out split of its own
+        typer.echo(f"no retrieval: {cfg.data.source} has no held-out split; pass --data", err=True)
+    elif cfg.eval.retrieval_split is not None:
+        pairs = load_text_rows(cfg.data.source, cfg.eval.retrieval_split, cfg.data.columns)
+    if pairs is not None:
+        if len(pairs.columns) < 2:
+            raise typer.BadParameter("retrieval needs (query, document) columns; pass --data")
+        scores.update(
+            pair_retrieval(
+                encoder, pairs.column(0), pairs.column(1), batch_size=size, progress=not quiet
+            )
+        )
+    write_json(run / "eval.json", {"step": trained.step, **scores})
+    typer.echo("  ".join(f"{k} {v:.4f}" for k, v in scores.items()) + f"  (step {trained.step})")

@@ -1,4 +1,5 @@
-"""``contrastkit export``: the trained backbone as safetensors plus a JSON model card."""
+"""``contrastkit export``: a trained image backbone as safetensors plus a JSON model card, or a
+trained text encoder as a sentence-transformers directory."""
 
 from __future__ import annotations
 
@@ -11,8 +12,48 @@ import typer
 def export(
     run: Path = typer.Option(..., "--run", "-r", help="Run directory written by `train`."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory to write the export to."),
+    format: str = typer.Option(
+        "auto",
+        "--format",
+        "-f",
+        help="auto (text runs: sentence-transformers; image runs: backbone) | backbone | "
+        "sentence-transformers",
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing export."),
 ) -> None:
-    """Write OUT/backbone.safetensors and OUT/card.json (architecture, input, training)."""
+    """Write OUT/backbone.safetensors and OUT/card.json (image runs), or a directory that
+    `SentenceTransformer(OUT)` loads (text runs)."""
+    from contrastkit.engine.text_run import is_text_run
+
+    text = is_text_run(run)
+    if format == "auto":
+        format = "sentence-transformers" if text else "backbone"
+    if format not in ("backbone", "sentence-transformers"):
+        raise typer.BadParameter(
+            f"unknown format {format!r}; use backbone or sentence-transformers"
+        )
+    if text != (format == "sentence-transformers"):
+        kind = "a text" if text else "an image"
+        raise typer.BadParameter(f"{run} is {kind} run; it cannot be exported as {format}")
+    if text:
+        _export_text(run, out, overwrite)
+    else:
+        _export_backbone(run, out)
+
+
+def _export_text(run: Path, out: Path, overwrite: bool) -> None:
+    from contrastkit.engine.text_run import load_trained_text
+    from contrastkit.text import export_sentence_transformers
+
+    trained = load_trained_text(run)
+    export_sentence_transformers(trained.encoder, out, overwrite=overwrite)
+    typer.echo(
+        f"exported the {trained.config.method} encoder (step {trained.step}) to {out}; load it "
+        f"with SentenceTransformer({str(out)!r}) or TextEncoder.from_pretrained"
+    )
+
+
+def _export_backbone(run: Path, out: Path) -> None:
     from safetensors.torch import save_file
 
     from contrastkit.engine.build import backbone_of

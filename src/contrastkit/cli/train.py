@@ -7,21 +7,22 @@ from typing import Any
 
 import typer
 
-from contrastkit.engine.config import TrainConfig, load_config
+from contrastkit.engine.config import TrainConfig, load_any_config
+from contrastkit.engine.text_config import TextTrainConfig
 
 
 def build_config(
     config: Path | None,
     overrides: list[str],
     flags: dict[str, Any],
-) -> TrainConfig:
+) -> TrainConfig | TextTrainConfig:
     """YAML file, then explicit flags, then ``--set`` pairs (the most specific wins)."""
     pairs = [f"{k}={v}" for k, v in flags.items() if v is not None]
     if flags.get("steps") is not None:
         pairs.insert(0, "epochs=null")
     if flags.get("epochs") is not None:
         pairs.insert(0, "steps=null")
-    return load_config(config, [*pairs, *overrides])
+    return load_any_config(config, [*pairs, *overrides])
 
 
 def train(
@@ -30,9 +31,14 @@ def train(
         "--method",
         "-m",
         help="simclr (default) | moco_v2 | moco_v3 | byol | simsiam | nnclr | swav | supcon | "
-        "barlow_twins | vicreg | dino",
+        "barlow_twins | vicreg | dino; text: simcse | pairs",
     ),
-    data: str = typer.Option(None, "--data", "-d", help="fashion-mnist | folder:PATH | npz:PATH"),
+    data: str = typer.Option(
+        None,
+        "--data",
+        "-d",
+        help="fashion-mnist | folder:PATH | npz:PATH; text: stsb | news | jsonl:PATH | csv:PATH | tsv:PATH",
+    ),
     config: Path = typer.Option(None, "--config", "-c", help="YAML file of settings."),
     set_: list[str] = typer.Option(
         [], "--set", help="Override a setting: key=value (dotted keys, repeatable)."
@@ -46,6 +52,7 @@ def train(
 ) -> None:
     """Train an encoder contrastively; checkpoints, metrics and TensorBoard events go to --out."""
     from contrastkit.engine.run import train_run
+    from contrastkit.engine.text_run import train_text_run
 
     flags = {
         "method": method,
@@ -55,8 +62,12 @@ def train(
         "steps": steps,
     }
     cfg = build_config(config, set_, flags)
-    result = train_run(cfg, out, resume=resume, progress=not quiet)
+    if isinstance(cfg, TextTrainConfig):
+        result, unit = train_text_run(cfg, out, resume=resume, progress=not quiet), "texts"
+    else:
+        result, unit = train_run(cfg, out, resume=resume, progress=not quiet), "images"
     typer.echo(
         f"trained {cfg.method} for {result.steps} steps in {result.seconds:.0f} s "
-        f"({result.images_per_second:.0f} images/s); final loss {result.final_loss:.4f}; run in {out}"
+        f"({result.images_per_second:.0f} {unit}/s); "
+        f"final loss {result.final_loss:.4f}; run in {out}"
     )

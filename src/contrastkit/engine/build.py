@@ -23,6 +23,7 @@ from contrastkit.engine.loop import LoopSettings
 from contrastkit.engine.monitor import KnnCheck, Monitor, draw_probe
 from contrastkit.engine.sampler import EpochBatches
 from contrastkit.engine.schedules import cosine_momentum
+from contrastkit.engine.text_config import TextTrainConfig
 from contrastkit.engine.views import BatchedViews, PerSampleViews, ViewStream
 from contrastkit.methods import METHODS
 
@@ -295,8 +296,21 @@ def loop_settings(
     """The loop's settings; a ``method`` with an EMA target also sets the momentum schedule."""
     total = total_steps(cfg, steps_per_epoch)
     warmup = cfg.optim.warmup_steps if cfg.optim.warmup_steps is not None else total // 20
+    momentum = momentum_schedule(method, total) if method is not None else None
+    return settings_of(cfg, total=total, warmup=warmup, progress=progress, momentum=momentum)
+
+
+def settings_of(
+    cfg: TrainConfig | TextTrainConfig,
+    *,
+    total: int,
+    warmup: int,
+    progress: bool,
+    momentum: Callable[[int], float] | None = None,
+) -> LoopSettings:
+    """:class:`LoopSettings` from the fields image and text configurations share."""
     return LoopSettings(
-        momentum=momentum_schedule(method, total) if method is not None else None,
+        momentum=momentum,
         total_steps=total,
         peak_lr=cfg.optim.lr,
         final_lr=cfg.optim.final_lr,

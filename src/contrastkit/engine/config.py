@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+if TYPE_CHECKING:
+    from contrastkit.engine.text_config import TextTrainConfig
 
 
 class _Strict(BaseModel):
@@ -141,6 +144,35 @@ def load_config(
     path: Path | None = None, overrides: Sequence[str] = (), base: dict[str, Any] | None = None
 ) -> TrainConfig:
     """Merge ``base``, the YAML file and ``key=value`` overrides (dotted keys), then validate."""
+    return _validate(TrainConfig, _raw_settings(path, overrides, base))
+
+
+def load_any_config(
+    path: Path | None = None, overrides: Sequence[str] = (), base: dict[str, Any] | None = None
+) -> TrainConfig | TextTrainConfig:
+    """As :func:`load_config`, but a text method (``simcse``, ``pairs``) gets its own model,
+    :class:`~contrastkit.engine.text_config.TextTrainConfig`."""
+    from contrastkit.engine.text_config import TEXT_METHOD_NAMES, TextTrainConfig
+
+    raw = _raw_settings(path, overrides, base)
+    if raw.get("method") in TEXT_METHOD_NAMES:
+        return _validate(TextTrainConfig, raw)
+    return _validate(TrainConfig, raw)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], raw: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e, model)) from None
+
+
+def _raw_settings(
+    path: Path | None, overrides: Sequence[str], base: dict[str, Any] | None
+) -> dict[str, Any]:
     raw: dict[str, Any] = dict(base or {})
     if path is not None:
         if not path.is_file():
@@ -156,10 +188,7 @@ def load_config(
         if not sep or not key:
             raise ConfigError(f"--set expects key=value, got {item!r}")
         _set_dotted(raw, key.strip(), yaml.safe_load(value))
-    try:
-        return TrainConfig.model_validate(raw)
-    except ValidationError as e:
-        raise ConfigError(_one_line(e)) from None
+    return raw
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
@@ -180,18 +209,17 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
     node[leaf] = value
 
 
-def _one_line(e: ValidationError) -> str:
+def _one_line(e: ValidationError, model: type[BaseModel]) -> str:
     err = e.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "config"
     if err["type"] == "extra_forbidden":
-        section = _section_of(err["loc"][:-1])
+        section = _section_of(model, err["loc"][:-1])
         known = ", ".join(sorted(section.model_fields)) if section else ""
         return f"unknown setting {where!r}; known settings here: {known}"
     return f"invalid setting {where!r}: {err['msg']}"
 
 
-def _section_of(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] = TrainConfig
+def _section_of(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     for part in loc:
         field = model.model_fields.get(str(part))
         if field is None or not isinstance(field.annotation, type):

@@ -40,7 +40,7 @@ from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import warmup_cosine
 from contrastkit.engine.views import ViewStream
-from contrastkit.types import Views
+from contrastkit.types import Batch
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,9 @@ class _Position:
 
     def __init__(self, stream: ViewStream, epoch: int, batch: int) -> None:
         self.stream, self.epoch, self.batch = stream, epoch, batch
-        self._it: Iterator[Views] = stream.epoch(epoch, batch)
+        self._it: Iterator[Batch] = stream.epoch(epoch, batch)
 
-    def next(self) -> Views:
+    def next(self) -> Batch:
         for _ in range(2):
             try:
                 views = next(self._it)
@@ -172,7 +172,7 @@ def train(
                 out = model(views)
             scaler.scale(out.loss / s.accumulate).backward()
             loss_sum += out.loss.detach().item()
-            interval_images += views.first.shape[0] * distributed.world_size()
+            interval_images += len(views) * distributed.world_size()
         loss_value = loss_sum / s.accumulate
         if not math.isfinite(loss_value):
             raise FloatingPointError(

@@ -72,6 +72,8 @@ def draw_probe(stream: ViewStream, seed: int, device: torch.device) -> Views:
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(step_seed(seed, _PROBE_SEED))
         views = next(iter(stream.epoch(0)))
+    if not isinstance(views, Views):
+        raise TypeError("the probe batch needs image views; text runs have no monitor")
     return Views(views.first, views.second, views.labels)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from pydantic import BaseModel
 from torch import nn
 
 from contrastkit import distributed
@@ -50,7 +51,7 @@ def train_run(
     device = resolve_device(cfg.device)
     method_class(cfg)  # an unknown method or method option fails before any data loads
     distributed.init_from_env(device.type)
-    state = _resume_state(cfg, out_dir, resume)
+    state = resume_state(cfg, out_dir, resume)
     if distributed.is_main():
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2) + "\n")
@@ -92,7 +93,8 @@ def train_run(
     )
 
 
-def _resume_state(cfg: TrainConfig, out_dir: Path, resume: str) -> dict[str, Any] | None:
+def resume_state(cfg: BaseModel, out_dir: Path, resume: str) -> dict[str, Any] | None:
+    """The checkpoint to continue from, None to start fresh; refuses changed settings."""
     checkpoints = out_dir / "checkpoints"
     if resume == "never":
         if list_checkpoints(checkpoints):

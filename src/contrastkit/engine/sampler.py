@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
+
+
+class IndexBatches(Protocol):
+    """Batches of sample indices per epoch, a pure function of (seed, epoch) for one rank."""
+
+    def __len__(self) -> int: ...
+
+    def epoch(self, epoch: int, start: int = 0) -> list[torch.Tensor]: ...
 
 
 class EpochBatches:

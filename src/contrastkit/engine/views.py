@@ -20,8 +20,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from contrastkit.engine.rng import step_seed
-from contrastkit.engine.sampler import EpochBatches
-from contrastkit.types import Views
+from contrastkit.engine.sampler import EpochBatches, IndexBatches
+from contrastkit.types import Batch, Views
 
 Pair = tuple[torch.Tensor, torch.Tensor]
 # (first, second) or, with multi-crop, (first, second, *small crops)
@@ -29,9 +29,10 @@ ManyViews = Callable[[torch.Tensor], tuple[torch.Tensor, ...]]
 
 
 class ViewStream(Protocol):
-    batches: EpochBatches
+    @property
+    def batches(self) -> IndexBatches: ...
 
-    def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]: ...
+    def epoch(self, epoch: int, start: int = 0) -> Iterator[Batch]: ...
 
 
 class BatchedViews:

@@ -1,6 +1,6 @@
 """Training methods: short compositions of backbone, heads and loss.
 
-``METHODS`` is the whole list of what the CLI can build.
+``METHODS`` (images) and ``TEXT_METHODS`` are the whole list of what the CLI can build.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from contrastkit.methods.dino import DINO
 from contrastkit.methods.moco_v2 import MoCoV2
 from contrastkit.methods.moco_v3 import MoCoV3
 from contrastkit.methods.nnclr import NNCLR
+from contrastkit.methods.pairs import Pairs
 from contrastkit.methods.simclr import SimCLR
+from contrastkit.methods.simcse import SimCSE
 from contrastkit.methods.simsiam import SimSiam
 from contrastkit.methods.supcon import SupCon
 from contrastkit.methods.swav import SwAV
@@ -33,15 +35,21 @@ METHODS: dict[str, type[nn.Module]] = {
     "supcon": SupCon,
 }
 
+# methods over text (TextBatch of tokenized columns, a TextEncoder instead of a backbone)
+TEXT_METHODS: dict[str, type[nn.Module]] = {"simcse": SimCSE, "pairs": Pairs}
+
 __all__ = [
     "BYOL",
     "DINO",
     "METHODS",
     "NNCLR",
+    "TEXT_METHODS",
     "BarlowTwins",
     "MoCoV2",
     "MoCoV3",
+    "Pairs",
     "SimCLR",
+    "SimCSE",
     "SimSiam",
     "SupCon",
     "SwAV",

@@ -1,0 +1,87 @@
+"""The typed configuration of a text run (methods ``simcse`` and ``pairs``).
+
+Same conventions as :mod:`contrastkit.engine.config` (strict, documented where declared);
+``load_any_config`` picks this model when the method is a text method.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from contrastkit.engine.config import _Strict
+
+TEXT_METHOD_NAMES = ("simcse", "pairs")
+
+
+class TextModelSettings(_Strict):
+    # the encoder: all-MiniLM-L6-v2 (built in, offline), a local Hugging Face or
+    # sentence-transformers directory, or a hub id (needs internet)
+    name: str = "all-MiniLM-L6-v2"
+    pooling: Literal["mean", "cls", "max"] | None = None  # None: the model's own (else mean)
+    normalize: bool | None = None  # None: the model's own (else on)
+    max_length: int | None = Field(default=None, ge=2)  # tokens; None: the model's (else 256)
+    projection_dim: int | None = Field(default=None, ge=1)  # a linear map after pooling
+    random_init: bool = False  # keep architecture and tokenizer, draw fresh weights
+
+
+class TextDataSettings(_Strict):
+    # stsb (STS-B sentences, one column, for SimCSE) | stsb-pairs | news (title → body) |
+    # jsonl:PATH | csv:PATH | tsv:PATH (anchor, positive[, hard negatives…] columns)
+    source: str = "news"
+    columns: list[str] | None = None  # the fields to read, in order; None: all
+    max_samples: int | None = Field(default=None, ge=2)  # train on the first N rows only
+    # batches never hold the same text twice (a duplicate is a false negative)
+    no_duplicates: bool = True
+
+
+class TextOptimSettings(_Strict):
+    name: Literal["adamw", "sgd"] = "adamw"
+    lr: float = Field(default=2e-5, gt=0)  # peak; sentence-transformers' default
+    final_lr: float = Field(default=0.0, ge=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    momentum: float = Field(default=0.9, ge=0, lt=1)  # SGD only
+    warmup_steps: int | None = Field(default=None, ge=0)  # default: 10% of the run
+    batch_size: int = Field(default=32, ge=2)  # rows per process per micro-batch
+    accumulate: int = Field(default=1, ge=1)
+    clip_grad: float | None = Field(default=1.0, gt=0)  # sentence-transformers clips at 1
+
+
+class TextEvalSettings(_Strict):
+    sts_split: Literal["dev", "test"] | None = "test"  # STS-B split scored by `eval`; None: skip
+    retrieval_split: str | None = "test"  # the source's held-out split for retrieval; None: skip
+    batch_size: int = Field(default=64, ge=1)  # texts per encoding batch
+
+
+class TextTrainConfig(_Strict):
+    method: Literal["simcse", "pairs"] = "pairs"
+    temperature: float = Field(default=0.05, gt=0)  # τ; 0.05 = sentence-transformers' scale 20
+    symmetric: bool = False  # pairs: also positives → anchors
+    # embed in mini-batches of this many rows with gradient caching (GradCache): the batch
+    # size is then bounded by time, not memory; loss and gradients are unchanged
+    cache_batch: int | None = Field(default=None, ge=1)
+    epochs: int | None = Field(default=None, ge=1)  # one of epochs / steps; default 1 epoch
+    steps: int | None = Field(default=None, ge=1)
+    seed: int = 0
+    device: str = "auto"
+    amp: Literal["none", "bf16", "fp16"] = "none"
+    log_every: int = Field(default=20, ge=1)
+    checkpoint_every: int = Field(default=500, ge=1)
+    keep_checkpoints: int = Field(default=1, ge=1)  # a text checkpoint holds the whole model
+    data: TextDataSettings = TextDataSettings()
+    model: TextModelSettings = TextModelSettings()
+    optim: TextOptimSettings = TextOptimSettings()
+    eval: TextEvalSettings = TextEvalSettings()
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> TextTrainConfig:
+        if self.epochs is not None and self.steps is not None:
+            raise ValueError("set epochs or steps, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _symmetric_pairs_only(self) -> TextTrainConfig:
+        if self.symmetric and self.method != "pairs":
+            raise ValueError("symmetric applies to the pairs method only")
+        return self
