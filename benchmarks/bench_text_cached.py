@@ -53,8 +53,8 @@ def child(batch: int, cache: int | None, budget: int) -> None:
         method(TextBatch(columns)).loss.backward()
         seconds.append(time.perf_counter() - start)
 
+    limit_address_space(budget)  # before any step: one that needs more fails here, not the machine
     step()  # gradients allocated, thread pools started: the steady state of training
-    limit_address_space(budget)
     peak = peak_rss_delta(step, warmup=0)
     print(json.dumps({"peak_bytes": peak, "seconds": seconds[-1]}))
 

@@ -24,6 +24,9 @@ class TextModelSettings(_Strict):
     max_length: int | None = Field(default=None, ge=2)  # tokens; None: the model's (else 256)
     projection_dim: int | None = Field(default=None, ge=1)  # a linear map after pooling
     random_init: bool = False  # keep architecture and tokenizer, draw fresh weights
+    # fields of the Hugging Face config to replace, e.g. {hidden_dropout_prob: 0.2}; sizes
+    # ({num_hidden_layers: 2, hidden_size: 128, …}) need random_init
+    config_overrides: dict[str, int | float | str | bool] = Field(default_factory=dict)
 
 
 class TextDataSettings(_Strict):

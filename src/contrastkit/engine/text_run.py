@@ -1,8 +1,9 @@
 """A text training run (SimCSE, pairs) on the one loop, and reopening it to use its encoder.
 
 The run directory has the layout of image runs (``config.json``, ``checkpoints/``,
-``metrics.jsonl``, ``tb/``); a checkpoint holds the whole method, encoder included, so a run
-reopens without the original model files only changing if the base model does.
+``metrics.jsonl``, ``tb/``). A checkpoint holds the whole method, encoder weights included;
+reopening a run reads the base model's architecture and tokenizer again (``model.name``)
+and then loads the trained weights over them.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def build_text_method(cfg: TextTrainConfig) -> nn.Module:
         max_length=m.max_length,
         projection_dim=m.projection_dim,
         random_init=m.random_init,
+        config_overrides=m.config_overrides,
     )
     options: dict[str, Any] = {
         "temperature": cfg.temperature,

@@ -69,6 +69,7 @@ class TextEncoder(nn.Module):
         max_length: int | None = None,
         projection_dim: int | None = None,
         random_init: bool = False,
+        config_overrides: Mapping[str, Any] | None = None,
     ) -> TextEncoder:
         """An encoder from a local model directory, a hub id, or the built-in MiniLM.
 
@@ -77,7 +78,10 @@ class TextEncoder(nn.Module):
         supplies its own pooling, normalisation, maximum length and Dense projection; the
         arguments override them. Elsewhere the defaults are mean pooling, normalisation on and
         256 tokens. ``random_init`` keeps the architecture and tokenizer but draws fresh
-        weights (to train from scratch, e.g. SimCSE from nothing but dropout).
+        weights (to train from scratch, e.g. SimCSE from nothing but dropout);
+        ``config_overrides`` replaces fields of the model's Hugging Face config first: dropout
+        rates for any model, sizes (``num_hidden_layers``, ``hidden_size``…) with
+        ``random_init`` (a small BERT with MiniLM's tokenizer).
         """
         from contrastkit.text.pretrained import load_pretrained
 
@@ -89,6 +93,7 @@ class TextEncoder(nn.Module):
             max_length=max_length,
             projection_dim=projection_dim,
             random_init=random_init,
+            config_overrides=config_overrides,
         )
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:

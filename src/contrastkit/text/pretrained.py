@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,6 +57,7 @@ def load_pretrained(
     max_length: int | None,
     projection_dim: int | None,
     random_init: bool,
+    config_overrides: Mapping[str, Any] | None = None,
 ) -> E:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -63,10 +65,11 @@ def load_pretrained(
     hf_logging.disable_progress_bar()
     where = resolve_model(name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(where)
+    config = AutoConfig.from_pretrained(where, **dict(config_overrides or {}))
     if random_init:
-        model = AutoModel.from_config(AutoConfig.from_pretrained(where))
+        model = AutoModel.from_config(config)
     else:
-        model = AutoModel.from_pretrained(where)
+        model = AutoModel.from_pretrained(where, config=config)
     saved = sentence_transformers_settings(Path(where))
     limit = int(getattr(model.config, "max_position_embeddings", 0)) or None
     length = max_length or saved.get("max_length") or min(256, limit or 256)
