@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from contrastkit.engine.build import (
     build_method,
@@ -83,3 +84,18 @@ def test_methods_without_a_target_get_no_momentum():
     cfg = config("method=simsiam", "steps=4")
     assert momentum_schedule(build_method(cfg, 1, 8), total=4) is None
     assert loop_settings(cfg, 5, False).momentum is None
+
+
+@pytest.mark.parametrize(("backbone", "expected"), [("small_cnn", True), ("mlp", False)])
+def test_conv_backbones_are_built_channels_last(backbone, expected):
+    cfg = load_config(overrides=[f"model.backbone={backbone}"])
+    method = build_method(cfg, channels=1, image_size=28)
+    weights = [p for p in method.backbone.parameters() if p.dim() == 4]
+    assert bool(weights) == expected
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    off = load_config(overrides=["model.channels_last=false"])
+    plain = build_method(off, channels=1, image_size=28)
+    assert not any(
+        p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
+        for p in plain.backbone.parameters()
+    )

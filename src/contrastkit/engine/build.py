@@ -110,9 +110,12 @@ def build_method(cfg: TrainConfig, channels: int, image_size: int) -> nn.Module:
     they are.
     """
     from contrastkit.nn import build_backbone
+    from contrastkit.nn.memory_format import use_channels_last
 
     cls = method_class(cfg)
     backbone = build_backbone(cfg.model.backbone, in_channels=channels, image_size=image_size)
+    if cfg.model.channels_last and any(isinstance(m, nn.Conv2d) for m in backbone.modules()):
+        use_channels_last(backbone)
     accepted = inspect.signature(cls.__init__).parameters
     common = {k: v for k, v in _common_options(cfg).items() if k in accepted}
     try:

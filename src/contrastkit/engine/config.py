@@ -47,6 +47,8 @@ class ModelSettings(_Strict):
     backbone: str = "small_cnn"  # small_cnn | resnet18 | resnet34 | resnet50 | mlp
     projection_hidden: int = Field(default=512, ge=1)
     projection_dim: int = Field(default=128, ge=1)
+    # convolutions in NHWC memory layout (nn/memory_format.py): same model, faster kernels
+    channels_last: bool = True
 
 
 class OptimSettings(_Strict):
@@ -105,7 +107,8 @@ class TrainConfig(_Strict):
     steps: int | None = Field(default=None, ge=1)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    amp: Literal["none", "bf16", "fp16"] = "none"  # mixed precision on GPU
+    # mixed precision: bf16 on GPUs and on CPUs with AVX512-BF16/AMX (engine/precision.py); fp16 GPU only
+    amp: Literal["none", "bf16", "fp16"] = "none"
     log_every: int = Field(default=20, ge=1)  # steps between metrics.jsonl rows
     checkpoint_every: int = Field(default=500, ge=1)  # steps between checkpoints (and at the end)
     keep_checkpoints: int = Field(default=2, ge=1)
