@@ -16,7 +16,7 @@ def use_channels_last(module: nn.Module) -> nn.Module:
     the 2-core CPU of these machines the small CNN's forward + backward at batch 512 took
     335 ms instead of 458 ms. Returns ``module``, changed in place.
     """
-    module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    module.to(memory_format=torch.channels_last)
     module.register_forward_pre_hook(_channels_last_input)
     return module
 
