@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from contrastkit import distributed
 
 sys.path.insert(0, str(Path(__file__).parent))
 import ddp_worker
+from ddp_launch import launch
 
 WORLD, N_LOCAL, DIM = 2, 5, 8
 
@@ -33,35 +31,10 @@ def test_all_reduce_sum_and_max_are_the_identity_on_one_process():
     assert distributed.all_reduce_sum(x) is x and distributed.all_reduce_max(x) is x
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory) -> list[dict]:
     out = tmp_path_factory.mktemp("ddp")
-    env = {
-        **os.environ,
-        "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(_free_port()),
-        "WORLD_SIZE": str(WORLD),
-        "OMP_NUM_THREADS": "1",
-    }
-    worker = Path(__file__).parent / "ddp_worker.py"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(worker), str(out), str(N_LOCAL), str(DIM)],
-            env={**env, "RANK": str(r), "LOCAL_RANK": str(r)},
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for r in range(WORLD)
-    ]
-    for p in procs:
-        _, err = p.communicate(timeout=240)
-        assert p.returncode == 0, err
+    launch(Path(__file__).parent / "ddp_worker.py", [str(out), str(N_LOCAL), str(DIM)], world=WORLD)
     return [torch.load(out / f"rank{r}.pt", weights_only=True) for r in range(WORLD)]
 
 

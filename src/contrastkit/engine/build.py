@@ -21,6 +21,7 @@ from contrastkit.engine.config import ConfigError, TrainConfig
 from contrastkit.engine.early_stop import EARLY_STOP_METRICS, EarlyStopping
 from contrastkit.engine.loop import LoopSettings
 from contrastkit.engine.monitor import KnnCheck, Monitor, draw_probe
+from contrastkit.engine.optim import build_optimizer
 from contrastkit.engine.sampler import EpochBatches
 from contrastkit.engine.schedules import cosine_momentum
 from contrastkit.engine.text_config import TextTrainConfig
@@ -301,6 +302,14 @@ def loop_settings(
     warmup = cfg.optim.warmup_steps if cfg.optim.warmup_steps is not None else total // 20
     momentum = momentum_schedule(method, total) if method is not None else None
     return settings_of(cfg, total=total, warmup=warmup, progress=progress, momentum=momentum)
+
+
+def optimizer_of(cfg: TrainConfig | TextTrainConfig, method: nn.Module) -> torch.optim.Optimizer:
+    """The optimiser of ``cfg.optim`` over ``method``'s parameters (engine/optim.py)."""
+    o = cfg.optim
+    return build_optimizer(
+        method, o.name, lr=o.lr, weight_decay=o.weight_decay, momentum=o.momentum
+    )
 
 
 def settings_of(

@@ -24,12 +24,12 @@ from contrastkit.engine.build import (
     load_image_data,
     loop_settings,
     method_class,
+    optimizer_of,
     resolve_device,
 )
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint, load_latest
 from contrastkit.engine.config import ConfigError, TrainConfig
 from contrastkit.engine.loop import TrainResult, train
-from contrastkit.engine.optim import build_optimizer
 
 # settings that may change between a run and its resumption (budget and bookkeeping)
 _RESUMABLE_CHANGES = {
@@ -59,13 +59,7 @@ def train_run(
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
     method = build_method(cfg, data.channels, data.image_size).to(device)
     stream = build_stream(cfg, data, device)
-    optimizer = build_optimizer(
-        method,
-        cfg.optim.name,
-        lr=cfg.optim.lr,
-        weight_decay=cfg.optim.weight_decay,
-        momentum=cfg.optim.momentum,
-    )
+    optimizer = optimizer_of(cfg, method)
     settings = loop_settings(cfg, len(stream.batches), progress, method=method)
     extra = {
         "input": {

@@ -16,11 +16,10 @@ import torch
 from torch import nn
 
 from contrastkit import distributed
-from contrastkit.engine.build import resolve_device, settings_of
+from contrastkit.engine.build import optimizer_of, resolve_device, settings_of
 from contrastkit.engine.checkpoint import load_latest
 from contrastkit.engine.config import ConfigError
 from contrastkit.engine.loop import LoopSettings, TrainResult, train
-from contrastkit.engine.optim import build_optimizer
 from contrastkit.engine.sampler import EpochBatches, IndexBatches
 from contrastkit.engine.text_config import TextTrainConfig
 from contrastkit.engine.text_stream import TextStream
@@ -46,13 +45,7 @@ def train_text_run(
     method = build_text_method(cfg).to(device)
     encoder: Any = method.encoder
     stream = TextStream(data, _batches(cfg, data), encoder.tokenize, device)
-    optimizer = build_optimizer(
-        method,
-        cfg.optim.name,
-        lr=cfg.optim.lr,
-        weight_decay=cfg.optim.weight_decay,
-        momentum=cfg.optim.momentum,
-    )
+    optimizer = optimizer_of(cfg, method)
     extra = {"data": {"source": cfg.data.source, "rows": len(data), "columns": list(rows.columns)}}
     return train(
         method,
