@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from contrastkit.text import TextEncoder
+from contrastkit.text.pretrained import _pooling_mode
 
 
 def test_random_init_keeps_architecture_and_draws_new_weights(tiny_bert_dir):
@@ -44,3 +45,29 @@ def test_max_length_beyond_the_model_positions_is_refused(tiny_bert_dir):
     with pytest.raises(ValueError, match="64 positions"):
         TextEncoder.from_pretrained(tiny_bert_dir, max_length=128)
     assert TextEncoder.from_pretrained(tiny_bert_dir).max_length == 64
+
+
+@pytest.mark.parametrize(
+    ("config", "mode"),
+    [
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}, "mean"),
+        ({"pooling_mode_cls_token": True}, "cls"),
+        ({"pooling_mode_max_tokens": True}, "max"),
+        ({"embedding_dimension": 384, "pooling_mode": "cls"}, "cls"),  # sentence-transformers 6.x
+    ],
+)
+def test_pooling_is_read_from_either_config_form(config, mode):
+    assert _pooling_mode(config) == mode
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"pooling_mode": "weightedmean"},
+        {"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True},
+        {},
+    ],
+)
+def test_pooling_we_cannot_reproduce_is_refused(config):
+    with pytest.raises(ValueError, match="not one of mean, cls, max"):
+        _pooling_mode(config)

