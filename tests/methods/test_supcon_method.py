@@ -69,3 +69,35 @@ def test_cli_trains_supcon_on_fashion_mnist_with_its_labels(tmp_path, monkeypatc
     assert main(argv) == 0
     assert len(seen) == 2 and all(((y >= 0) & (y < 10)).all() for y in seen)
     assert all(len(torch.unique(y)) > 1 for y in seen)  # real classes, not a constant
+
+
+def test_classifier_adds_cross_entropy_on_both_views():
+    method = tiny_method(SupCon, temperature=0.2, num_classes=3, contrastive_weight=0.5)
+    views = labelled(tiny_views(), torch.tensor([0, 1, 0, 2, 1, 0]))
+
+    def reference():
+        h = method.backbone(torch.cat([views.first, views.second]))
+        y = views.labels.repeat(2)
+        ce = torch.nn.functional.cross_entropy(method.classifier(h), y)
+        return 0.5 * supcon_ref(method.projection(h), y, 0.2) + ce
+
+    assert_step_matches_reference(method, views, reference)
+
+
+def test_contrastive_weight_zero_is_supervised_only_training():
+    method = tiny_method(SupCon, num_classes=3, contrastive_weight=0.0)
+    views = labelled(tiny_views(), torch.tensor([0, 1, 0, 2, 1, 0]))
+
+    def reference():
+        h = method.backbone(torch.cat([views.first, views.second]))
+        return torch.nn.functional.cross_entropy(method.classifier(h), views.labels.repeat(2))
+
+    assert_step_matches_reference(method, views, reference)
+    assert method.predict(views.first).shape == (6,)
+
+
+def test_supcon_without_a_classifier_cannot_predict_or_drop_its_only_loss():
+    with pytest.raises(ValueError, match="no classifier"):
+        tiny_method(SupCon).predict(tiny_views().first)
+    with pytest.raises(ValueError, match="leaves no loss"):
+        tiny_method(SupCon, contrastive_weight=0.0)

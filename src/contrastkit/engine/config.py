@@ -49,6 +49,9 @@ class ModelSettings(_Strict):
     projection_dim: int = Field(default=128, ge=1)
     # convolutions in NHWC memory layout (nn/memory_format.py): same model, faster kernels
     channels_last: bool = True
+    # start the backbone from a trained run's (a run directory or a checkpoint file): the
+    # pre-train-then-fine-tune recipe; heads start fresh
+    init_from: str | None = None
 
 
 class OptimSettings(_Strict):

@@ -57,7 +57,10 @@ def train_run(
         (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2) + "\n")
     data = load_image_data(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
-    method = build_method(cfg, data.channels, data.image_size).to(device)
+    method = build_method(cfg, data.channels, data.image_size)
+    if cfg.model.init_from is not None and state is None:
+        load_backbone(method, Path(cfg.model.init_from).expanduser())
+    method = method.to(device)
     stream = build_stream(cfg, data, device)
     optimizer = optimizer_of(cfg, method)
     settings = loop_settings(cfg, len(stream.batches), progress, method=method)
@@ -138,3 +141,21 @@ def write_json(path: Path, value: Any) -> None:
     if hasattr(value, "__dataclass_fields__"):
         value = asdict(value)
     path.write_text(json.dumps(value, indent=2) + "\n")
+
+
+def load_backbone(method: nn.Module, source: Path) -> None:
+    """Copy the backbone weights of a run directory's newest checkpoint (or of a checkpoint
+    file) into ``method.backbone``; every backbone tensor must be there with its shape."""
+    state = load_checkpoint(source) if source.is_file() else load_latest(source / "checkpoints")
+    if state is None:
+        raise FileNotFoundError(f"model.init_from: no checkpoint in {source}")
+    prefix = "backbone."
+    weights = {k[len(prefix) :]: v for k, v in state["model"].items() if k.startswith(prefix)}
+    try:
+        method.backbone.load_state_dict(weights)  # type: ignore[union-attr]
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0]
+        raise ConfigError(
+            f"model.init_from: {source} holds a different backbone ({first}); use a run "
+            "trained with the same model.backbone and input"
+        ) from None

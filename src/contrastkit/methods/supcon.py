@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from contrastkit.losses import SupConLoss
@@ -26,6 +27,11 @@ class SupCon(nn.Module):
         projection_hidden, projection_dim: g is Linear-ReLU-Linear (paper: 2048 → 128).
         temperature: τ (paper: 0.1).
         gather_distributed: contrast against the rows (and labels) of every rank.
+        num_classes: > 0 adds a linear classifier on h trained with cross-entropy beside the
+            contrastive term — the few-labels fine-tuning recipe (pre-train, then train both
+            terms on the labelled subset); ``predict`` then gives its classes.
+        contrastive_weight, supervised_weight: the weights of the SupCon and cross-entropy
+            terms; ``contrastive_weight=0`` is supervised-only training (the baseline).
 
     Raises:
         ValueError: at the first step, when the batch has no labels or an unlabelled (−1)
@@ -42,13 +48,22 @@ class SupCon(nn.Module):
         projection_dim: int = 128,
         temperature: float = 0.1,
         gather_distributed: bool = False,
+        num_classes: int = 0,
+        contrastive_weight: float = 1.0,
+        supervised_weight: float = 1.0,
     ) -> None:
         super().__init__()
+        if num_classes < 0 or contrastive_weight < 0 or supervised_weight < 0:
+            raise ValueError("num_classes and the two weights must be >= 0")
+        if contrastive_weight == 0 and num_classes == 0:
+            raise ValueError("contrastive_weight=0 leaves no loss; set num_classes > 0")
         self.backbone = backbone
         self.projection = supcon_projection(
             backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
         )
         self.criterion = SupConLoss(temperature, gather_distributed=gather_distributed)
+        self.classifier = nn.Linear(backbone_dim(backbone), num_classes) if num_classes else None
+        self.contrastive_weight, self.supervised_weight = contrastive_weight, supervised_weight
 
     def forward(self, views: Views) -> StepOutput:
         return self.training_step(views)
@@ -62,10 +77,23 @@ class SupCon(nn.Module):
                 "with labels) or a self-supervised method such as simclr."
             )
         x = torch.cat([views.first, views.second])  # (2B, C, H, W)
-        z = self.projection(self.backbone(x))  # (2B, D)
+        h = self.backbone(x)  # (2B, dim)
+        z = self.projection(h)  # (2B, D)
         z1, z2 = z.chunk(2)  # (B, D) each
-        loss = self.criterion(z, labels.repeat(2))  # row i and i + B share sample i's class
+        both = labels.repeat(2)  # row i and i + B share sample i's class
+        loss = self.contrastive_weight * self.criterion(z, both)
+        if self.classifier is not None:
+            logits = self.classifier(h)  # (2B, classes); float32 at least under autocast
+            logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
+            loss = loss + self.supervised_weight * F.cross_entropy(logits, both)
         return StepOutput(loss, z1.detach(), z2.detach())
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Classes from the classifier (``num_classes > 0``). ``(B, C, H, W) → (B,)``."""
+        if self.classifier is None:
+            raise ValueError("this SupCon has no classifier; build it with num_classes > 0")
+        return self.classifier(self.backbone(x)).argmax(dim=1)
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor) -> torch.Tensor:
