@@ -117,3 +117,15 @@ def test_the_temperature_parameter_is_never_weight_decayed():
     optimizer = build_optimizer(loss_fn, "adamw", lr=1e-3, weight_decay=0.1)
     (group,) = [g for g in optimizer.param_groups if g["params"]]
     assert group["weight_decay"] == 0.0
+
+
+def test_two_uses_in_one_step_share_a_graph_and_out_of_range_is_still_projected():
+    tau = LearnableTemperature(0.1)
+    a, b = torch.randn(6, 4), torch.randn(6, 4)
+    loss = info_nce(a, b, temperature=tau()) + info_nce(b, a, temperature=tau())
+    loss.backward()  # a second call must not overwrite what the first one saved
+    assert tau.log_inv_tau.grad is not None
+    with torch.no_grad():
+        tau.log_inv_tau.fill_(10.0)  # τ = e^-10, below the bound
+    assert float(tau().detach()) == pytest.approx(0.01)
+    assert float(tau.log_inv_tau.detach()) == pytest.approx(math.log(100.0))

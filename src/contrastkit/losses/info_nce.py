@@ -112,6 +112,11 @@ class InfoNCELoss(nn.Module):
         learned = self.learned_temperature
         return learned() if learned is not None else self.temperature
 
+    def current_temperature(self) -> float:
+        """τ now: the fixed value, or the learnable one's current value (no gradient)."""
+        tau = self._tau()
+        return float(tau.detach()) if isinstance(tau, torch.Tensor) else tau
+
     def forward(
         self,
         anchors: torch.Tensor,

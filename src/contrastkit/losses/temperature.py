@@ -67,8 +67,10 @@ class LearnableTemperature(nn.Module):
 
     def forward(self) -> torch.Tensor:
         low, high = self._bounds()
-        with torch.no_grad():
-            self.log_inv_tau.clamp_(low, high)  # CLIP-style projection of the parameter
+        if not low <= float(self.log_inv_tau.detach()) <= high:
+            with torch.no_grad():  # CLIP-style projection of the parameter, only when out:
+                # an in-place write would void the graph of an earlier call in this step
+                self.log_inv_tau.clamp_(low, high)
         return self.log_inv_tau.clamp(low, high).neg().exp()  # τ = e^{−s}, 0-d
 
     @property

@@ -42,6 +42,8 @@ class MoCoV2(nn.Module):
         temperature: τ (paper: 0.2).
         queue_size: K (paper: 65,536).
         base_momentum: m at step 0 (paper: 0.999).
+        learnable_temperature: learn τ from ``temperature`` on, clamped to [0.01, 1] as in
+            CLIP (Radford et al. 2021); the paper keeps τ fixed.
     """
 
     def __init__(
@@ -53,6 +55,7 @@ class MoCoV2(nn.Module):
         temperature: float = 0.2,
         queue_size: int = 65536,
         base_momentum: float = 0.999,
+        learnable_temperature: bool = False,
     ) -> None:
         super().__init__()
         check_base_momentum(base_momentum)
@@ -64,7 +67,7 @@ class MoCoV2(nn.Module):
         self.target_backbone = frozen_copy(self.backbone)
         self.target_projection = frozen_copy(self.projection)
         self.queue = FeatureQueue(queue_size, projection_dim)
-        self.criterion = InfoNCELoss(temperature)
+        self.criterion = InfoNCELoss(temperature, learnable_temperature=learnable_temperature)
 
     def forward(self, views: Views) -> StepOutput:
         return self.training_step(views)

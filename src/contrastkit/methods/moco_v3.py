@@ -36,6 +36,9 @@ class MoCoV3(nn.Module):
         temperature: τ (authors: 1.0 for ResNet-50, 0.2 for ViT).
         base_momentum: m at step 0, raised to 1 on a cosine (paper: 0.99).
         gather_distributed: keys from every rank.
+        learnable_temperature: learn τ from ``temperature`` on, clamped to [0.01, 1] as in
+            CLIP (Radford et al. 2021); the paper keeps τ fixed. The
+            loss keeps the authors' 2τ scale with the current τ, as a constant.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class MoCoV3(nn.Module):
         temperature: float = 1.0,
         base_momentum: float = 0.99,
         gather_distributed: bool = False,
+        learnable_temperature: bool = False,
     ) -> None:
         super().__init__()
         check_base_momentum(base_momentum)
@@ -59,7 +63,11 @@ class MoCoV3(nn.Module):
         self.predictor = moco_v3_predictor(projection_dim, hidden=projection_hidden)
         self.target_backbone = frozen_copy(self.backbone)
         self.target_projection = frozen_copy(self.projection)
-        self.criterion = InfoNCELoss(temperature, gather_distributed=gather_distributed)
+        self.criterion = InfoNCELoss(
+            temperature,
+            gather_distributed=gather_distributed,
+            learnable_temperature=learnable_temperature,
+        )
 
     def forward(self, views: Views) -> StepOutput:
         return self.training_step(views)
@@ -70,7 +78,8 @@ class MoCoV3(nn.Module):
         with torch.no_grad():
             k1, k2 = encode_views(self.target_backbone, self.target_projection, views)
         ctr = self.criterion(q1, k2) + self.criterion(q2, k1)
-        return StepOutput(2 * self.temperature * ctr, z1.detach(), z2.detach())
+        tau = self.criterion.current_temperature()  # the authors' 2τ scale, a constant
+        return StepOutput(2 * tau * ctr, z1.detach(), z2.detach())
 
     @torch.no_grad()
     def update_target(self, momentum: float) -> None:

@@ -36,6 +36,8 @@ class NNCLR(nn.Module):
         temperature: τ (paper: 0.1).
         support_size: |Q| (paper: 98,304).
         gather_distributed: candidates from every rank (full gradient).
+        learnable_temperature: learn τ from ``temperature`` on, clamped to [0.01, 1] as in
+            CLIP (Radford et al. 2021); the paper keeps τ fixed.
     """
 
     def __init__(
@@ -48,6 +50,7 @@ class NNCLR(nn.Module):
         temperature: float = 0.1,
         support_size: int = 98304,
         gather_distributed: bool = False,
+        learnable_temperature: bool = False,
     ) -> None:
         super().__init__()
         self.backbone = backbone
@@ -56,7 +59,11 @@ class NNCLR(nn.Module):
         )
         self.predictor = nnclr_predictor(projection_dim, hidden=predictor_hidden)
         self.support = FeatureQueue(support_size, projection_dim)
-        self.criterion = InfoNCELoss(temperature, gather_distributed=gather_distributed)
+        self.criterion = InfoNCELoss(
+            temperature,
+            gather_distributed=gather_distributed,
+            learnable_temperature=learnable_temperature,
+        )
 
     def forward(self, views: Views) -> StepOutput:
         return self.training_step(views)
