@@ -102,3 +102,17 @@ def test_mini_batch_must_be_positive(encoder: TextEncoder, sentences: list[str])
     columns = (encoder.tokenize(sentences), encoder.tokenize(sentences))
     with pytest.raises(ValueError, match="positive"):
         embed_columns(encoder, columns, lambda e: e[0].sum(), 0)
+
+
+def test_replay_runs_under_the_autocast_of_the_cached_pass(tiny_bert_dir, sentences):
+    """The loop's autocast ends before backward; the replay must re-enter it, or it would
+    embed in float32 what the first pass embedded in bf16."""
+    encoder = TextEncoder.from_pretrained(tiny_bert_dir)
+    seen = []
+    encoder.register_forward_pre_hook(lambda m, a: seen.append(torch.is_autocast_enabled("cpu")))
+    batch = _batch(encoder, sentences)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = Pairs(encoder, cache_batch=4)(batch)
+    first_pass = len(seen)
+    out.loss.backward()
+    assert len(seen) == 2 * first_pass and all(seen)

@@ -58,7 +58,9 @@ def embed_columns(
     value = loss(leaves)
     grads = torch.autograd.grad(value, leaves)  # dL/d(embedding), (B, D) per column
     out = value.detach().requires_grad_()
-    out.register_hook(lambda g: _replay(encoder, columns, states, grads, mini_batch, g))
+    # backward runs outside the loop's autocast: replay under the precision of the first pass
+    amp = _Autocast.capture(columns[0]["input_ids"].device.type)
+    out.register_hook(lambda g: _replay(encoder, columns, states, grads, mini_batch, g, amp))
     return out, embeddings
 
 
@@ -69,8 +71,9 @@ def _replay(
     grads: Sequence[torch.Tensor],
     mini_batch: int,
     upstream: torch.Tensor,
+    amp: _Autocast,
 ) -> None:
-    with torch.enable_grad():
+    with torch.enable_grad(), amp.context():
         for column, column_states, grad in zip(columns, states, grads, strict=True):
             chunks = _chunks(column, mini_batch)
             for chunk, state, g in zip(chunks, column_states, grad.split(mini_batch), strict=True):
@@ -112,3 +115,20 @@ class _RngState:
             if self.cuda is not None:
                 torch.cuda.set_rng_state(self.cuda, self.device)
             yield
+
+
+class _Autocast:
+    """Whether autocast was on for a device type, and its dtype, to re-enter it later."""
+
+    def __init__(self, device_type: str, enabled: bool, dtype: torch.dtype) -> None:
+        self.device_type, self.enabled, self.dtype = device_type, enabled, dtype
+
+    @classmethod
+    def capture(cls, device_type: str) -> _Autocast:
+        enabled = torch.is_autocast_enabled(device_type)
+        return cls(device_type, enabled, torch.get_autocast_dtype(device_type))
+
+    def context(self) -> contextlib.AbstractContextManager[Any]:
+        if not self.enabled:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
