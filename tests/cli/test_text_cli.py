@@ -77,3 +77,17 @@ def test_cached_run_trains(tiny_bert_dir, source, tmp_path):
     rows = [json.loads(r) for r in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2]
     assert all(torch.isfinite(torch.tensor(r["loss"])) for r in rows)
+
+
+def test_embed_writes_the_first_column_of_the_source(run, source, tmp_path):
+    import numpy as np
+
+    from contrastkit.data.text_sources import load_text_rows
+
+    out = tmp_path / "emb.npy"
+    assert main(["embed", "--run", str(run), "--data", source, "--out", str(out), "-q"]) == 0
+    texts = load_text_rows(source).column(0)
+    saved = json.loads((tmp_path / "emb.ids.json").read_text())
+    assert saved["texts"] == texts and len(saved["ids"]) == len(texts)
+    expected = load_trained_text(run).encoder.encode(texts)
+    torch.testing.assert_close(torch.from_numpy(np.load(out)), expected, rtol=0, atol=1e-6)

@@ -18,8 +18,15 @@ def embed(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Embed images with a trained encoder: OUT (N, dim float32) and OUT.ids.json (N ids)."""
+    """Embed images (or, for a text run, the texts of the source's first column) with a trained
+    encoder: OUT (N, dim float32) and OUT.ids.json (N ids)."""
     import numpy as np
+
+    from contrastkit.engine.text_run import is_text_run
+
+    if is_text_run(run):
+        _embed_texts(run, data, split, out, device, quiet)
+        return
 
     from contrastkit.data import load_images
     from contrastkit.engine.build import encoder_of, resolve_device
@@ -53,3 +60,30 @@ def embed(
     ids_path = out.with_name(out.name.removesuffix(".npy") + ".ids.json")
     ids_path.write_text(json.dumps({"ids": ids, "labels": labels.tolist()}) + "\n")
     typer.echo(f"wrote {tuple(feats.shape)} embeddings to {out} and their ids to {ids_path}")
+
+
+def _embed_texts(
+    run: Path, data: str | None, split: str, out: Path, device: str, quiet: bool
+) -> None:
+    import numpy as np
+
+    from contrastkit.data.text_sources import load_text_rows
+    from contrastkit.engine.build import resolve_device
+    from contrastkit.engine.text_run import load_trained_text
+
+    trained = load_trained_text(run, resolve_device(device))
+    source = data or trained.config.data.source
+    rows = load_text_rows(source, split)
+    texts = rows.column(0)
+    feats = trained.encoder.encode(
+        texts, batch_size=trained.config.eval.batch_size, progress=not quiet
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, feats.numpy())
+    ids_path = out.with_name(out.name.removesuffix(".npy") + ".ids.json")
+    ids = [f"{source}:{split}:{i}" for i in range(len(texts))]
+    ids_path.write_text(json.dumps({"ids": ids, "texts": texts}) + "\n")
+    typer.echo(
+        f"wrote {tuple(feats.shape)} embeddings of {rows.columns[0]!r} texts to {out} and their "
+        f"ids to {ids_path}"
+    )
