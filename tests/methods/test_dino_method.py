@@ -80,3 +80,44 @@ def test_defaults_follow_the_paper():
 def test_rejects_a_base_momentum_outside_unit_interval():
     with pytest.raises(ValueError, match="base_momentum"):
         tiny_method(DINO, out_dim=7, base_momentum=1.5)
+
+
+def test_teacher_temperature_warms_up_linearly_then_stays():
+    method = tiny_method(
+        DINO, out_dim=16, teacher_temp=0.07, warmup_teacher_temp=0.04, warmup_teacher_temp_steps=3
+    )
+    seen = []
+    for _ in range(5):
+        method.training_step(tiny_views())
+        seen.append(method.criterion.teacher_temp)
+        method.update_target(0.99)
+    assert seen == pytest.approx([0.04, 0.05, 0.06, 0.07, 0.07])
+
+
+def test_the_warm_up_resumes_from_a_checkpoint():
+    options = {
+        "out_dim": 16,
+        "teacher_temp": 0.08,
+        "warmup_teacher_temp": 0.04,
+        "warmup_teacher_temp_steps": 4,
+    }
+    method = tiny_method(DINO, **options)
+    for _ in range(2):
+        method.update_target(0.99)
+    resumed = tiny_method(DINO, **options)
+    assert resumed.teacher_temperature() == pytest.approx(0.04)
+    resumed.load_state_dict(method.state_dict())
+    assert int(resumed.steps_done) == 2
+    assert resumed.teacher_temperature() == pytest.approx(0.06)
+
+
+def test_a_fixed_teacher_temperature_never_moves():
+    method = tiny_method(DINO, out_dim=16, teacher_temp=0.05)
+    for _ in range(3):
+        method.update_target(0.99)
+    assert method.teacher_temperature() == 0.05
+
+
+def test_a_warm_up_without_steps_is_refused():
+    with pytest.raises(ValueError, match="warm-up"):
+        tiny_method(DINO, out_dim=16, warmup_teacher_temp=0.04)

@@ -25,9 +25,11 @@ class DINO(nn.Module):
     (:class:`~contrastkit.losses.DINOLoss`). The centre is updated after the loss, once per
     step; it is a buffer of the loss, so it travels in checkpoints.
 
-    The teacher temperature is fixed for now (the paper warms it from 0.04 to 0.07 over the
-    first 30 epochs; the authors' code warns that starting above 0.07 is unstable, so 0.04
-    is the safe end), and the last layer is not frozen during the first epoch. Multi-crop: ``views.crops`` go through the student only, as
+    The teacher temperature is fixed unless ``warmup_teacher_temp`` is given: then it rises
+    linearly from that value to ``teacher_temp`` over ``warmup_teacher_temp_steps`` steps
+    (the paper: 0.04 → 0.07 over the first 30 epochs; the authors' code warns that starting
+    above 0.07 is unstable). The steps taken are a buffer, so a resumed run continues the
+    schedule; it counts optimiser steps (:meth:`update_target` calls). The last layer is not frozen during the first epoch. Multi-crop: ``views.crops`` go through the student only, as
     one extra batch per resolution, as in the authors' ``MultiCropWrapper``.
 
     Args:
@@ -39,7 +41,11 @@ class DINO(nn.Module):
         center_momentum: the centre's EMA rate (paper: 0.9).
         base_momentum: the teacher's EMA rate at step 0, raised to 1 on a cosine (0.996).
         gather_distributed: average the centre update over ranks.
+        warmup_teacher_temp, warmup_teacher_temp_steps: τ_t's starting value and the steps
+            over which it reaches ``teacher_temp`` (paper: 0.04, 30 epochs); None: fixed τ_t.
     """
+
+    steps_done: torch.Tensor
 
     multi_crop: ClassVar[bool] = True  # the stream may add small crops (data.small_crops)
 
@@ -55,8 +61,20 @@ class DINO(nn.Module):
         center_momentum: float = 0.9,
         base_momentum: float = 0.996,
         gather_distributed: bool = False,
+        warmup_teacher_temp: float | None = None,
+        warmup_teacher_temp_steps: int = 0,
     ) -> None:
         super().__init__()
+        if warmup_teacher_temp is not None and (
+            warmup_teacher_temp <= 0 or warmup_teacher_temp_steps < 1
+        ):
+            raise ValueError(
+                "a teacher-temperature warm-up needs warmup_teacher_temp > 0 and "
+                "warmup_teacher_temp_steps >= 1"
+            )
+        self.teacher_temp_range = (warmup_teacher_temp or teacher_temp, teacher_temp)
+        self.warmup_teacher_temp_steps = warmup_teacher_temp_steps
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
         check_base_momentum(base_momentum)
         self.base_momentum = base_momentum
         self.backbone = backbone
@@ -82,15 +100,25 @@ class DINO(nn.Module):
             t = self.teacher_head(self.teacher_backbone(large))  # (2B, K)
         h = encode_crops(self.backbone, large, views.crops)  # ((2 + V)B, dim)
         s = self.head(h).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
+        self.criterion.teacher_temp = self.teacher_temperature()
         loss = self.criterion(s, t.chunk(2))
         self.criterion.update_center(t)
         return StepOutput(loss, s[0].detach(), s[1].detach())
+
+    def teacher_temperature(self) -> float:
+        """τ_t of the coming step: linear from the warm-up start to ``teacher_temp``."""
+        start, end = self.teacher_temp_range
+        if start == end:
+            return end
+        done = min(int(self.steps_done), self.warmup_teacher_temp_steps)
+        return start + (end - start) * done / self.warmup_teacher_temp_steps
 
     @torch.no_grad()
     def update_target(self, momentum: float) -> None:
         """θ_t ← m·θ_t + (1 − m)·θ_s for the teacher; the loop calls it after each step."""
         ema_update_(self.teacher_backbone, self.backbone, momentum)
         ema_update_(self.teacher_head, self.head, momentum)
+        self.steps_done += 1  # optimiser steps: the teacher-temperature schedule's clock
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor) -> torch.Tensor:
