@@ -56,8 +56,8 @@ def main() -> None:
     print("random init", start, flush=True)
     with tempfile.TemporaryDirectory() as run:
         result = train_text_run(cfg, Path(run))  # type: ignore[arg-type]
-        end = sts_score(load_trained_text(Path(run)).encoder, "dev")
-        test = sts_score(load_trained_text(Path(run)).encoder, "test")
+        trained = load_trained_text(Path(run)).encoder
+        end, test = sts_score(trained, "dev"), sts_score(trained, "test")
     load.append(load_average())
     print("trained", end, test, f"{result.steps} steps {result.seconds:.0f} s", flush=True)
     if args.no_record:

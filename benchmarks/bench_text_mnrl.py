@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import TrainerCallback  # the [text] extra; sentence-transformers needs it too
 
 from _common import REPO, append_results, load_average
 from contrastkit.data.text_sources import load_text_rows
@@ -109,13 +110,7 @@ def theirs(args: argparse.Namespace, seed: int) -> tuple[float, Any]:
     return clock.step_seconds(), model
 
 
-def _step_clock_base() -> type:
-    from transformers import TrainerCallback
-
-    return TrainerCallback
-
-
-class _StepClock(_step_clock_base()):  # type: ignore[misc]
+class _StepClock(TrainerCallback):  # type: ignore[misc]
     """Seconds between consecutive optimiser steps of the Trainer (data loading included)."""
 
     def __init__(self) -> None:

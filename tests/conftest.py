@@ -37,7 +37,7 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fashion_mnist_available() -> None:
     """Skip (with the reason) where the Debian package dataset-fashion-mnist is missing."""
     from contrastkit.data import DatasetNotFoundError, load_fashion_mnist

@@ -16,13 +16,7 @@ FIGURES = ("curves", "plane", "similarities", "projection", "neighbours")
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, tiny):
-    from contrastkit.data import DatasetNotFoundError, load_fashion_mnist
-
-    try:
-        load_fashion_mnist("test")
-    except DatasetNotFoundError as e:
-        pytest.skip(f"Fashion-MNIST is not installed: {e}")
+def run_dir(tmp_path_factory, tiny, fashion_mnist_available):
     out = tmp_path_factory.mktemp("run")
     assert main(["train", "--data", "fashion-mnist", "--steps", "3", "--out", str(out), *tiny]) == 0
     return out

@@ -12,13 +12,7 @@ from contrastkit.cli import main
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, tiny):
-    from contrastkit.data import DatasetNotFoundError, load_fashion_mnist
-
-    try:
-        load_fashion_mnist("test")
-    except DatasetNotFoundError as e:
-        pytest.skip(f"Fashion-MNIST is not installed: {e}")
+def run_dir(tmp_path_factory, tiny, fashion_mnist_available):
     out = tmp_path_factory.mktemp("run")
     assert main(["train", "--data", "fashion-mnist", "--steps", "2", "--out", str(out), *tiny]) == 0
     return out

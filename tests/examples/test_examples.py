@@ -12,13 +12,8 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+@pytest.mark.usefixtures("fashion_mnist_available")
 def test_simclr_loop_trains_and_reports_knn_accuracy() -> None:
-    from contrastkit.data import DatasetNotFoundError, load_fashion_mnist
-
-    try:
-        load_fashion_mnist("test")
-    except DatasetNotFoundError as e:
-        pytest.skip(f"Fashion-MNIST is not installed: {e}")
     done = subprocess.run(
         [
             sys.executable,

@@ -112,10 +112,10 @@ class InfoNCELoss(nn.Module):
         learned = self.learned_temperature
         return learned() if learned is not None else self.temperature
 
-    def current_temperature(self) -> float:
-        """τ now: the fixed value, or the learnable one's current value (no gradient)."""
+    def current_temperature(self) -> float | torch.Tensor:
+        """τ now without gradient: the fixed float, or the learnable one's 0-d tensor."""
         tau = self._tau()
-        return float(tau.detach()) if isinstance(tau, torch.Tensor) else tau
+        return tau.detach() if isinstance(tau, torch.Tensor) else tau
 
     def forward(
         self,

@@ -67,10 +67,10 @@ class LearnableTemperature(nn.Module):
 
     def forward(self) -> torch.Tensor:
         low, high = self._bounds()
-        if not low <= float(self.log_inv_tau.detach()) <= high:
-            with torch.no_grad():  # CLIP-style projection of the parameter, only when out:
-                # an in-place write would void the graph of an earlier call in this step
-                self.log_inv_tau.clamp_(low, high)
+        # CLIP-style projection of the parameter, on .data: a no-op inside the bounds, and
+        # it leaves the autograd version alone, so a second call in the same step keeps the
+        # first call's graph valid; no host sync on a GPU
+        self.log_inv_tau.data.clamp_(low, high)
         return self.log_inv_tau.clamp(low, high).neg().exp()  # τ = e^{−s}, 0-d
 
     @property
