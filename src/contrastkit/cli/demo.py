@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 import typer
 
-# CPU-sized budget: about 6 minutes of training on 2 free cores at batch 256 — 2,400 steps
-# where bf16 is native (~1,700 images/s with channels-last convolutions), 1,200 where the
-# CPU computes in float32 only (~870 images/s).
+# CPU-sized budget: about 7.5 minutes of training on 2 free cores at batch 256 — 2,400 steps
+# where bf16 is native (~1,400 images/s with channels-last convolutions), 1,200 where the
+# CPU computes in float32 only (~770 images/s; benchmarks/bench_step_speed.py).
 DEMO_STEPS_BF16, DEMO_STEPS_FLOAT32 = 2400, 1200
 # The recipe of configs/simclr.yaml. Short pilots on Fashion-MNIST (600 steps, 2026-12-02,
 # kNN k=200): crops of (0.5, 1) of the area beat SimCLR's (0.2, 1) by 0.7 points (the items

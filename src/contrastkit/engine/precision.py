@@ -9,8 +9,8 @@ def native_bf16(device: torch.device) -> bool:
     """True on CUDA GPUs with bf16 support and on CPUs with AVX512-BF16 or AMX.
 
     There autocast to bf16 speeds convolutions and matmuls up ~2× (the small CNN's SimCLR
-    step on this project's 2-core Xeon: 870 → 1,740 images/s); elsewhere a CPU emulates
-    bf16 and gets slower, so callers keep float32.
+    step on this project's 2-core Xeon: 771 → 1,378 images/s, benchmarks/bench_step_speed.py);
+    elsewhere a CPU emulates bf16 and gets slower, so callers keep float32.
     """
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
