@@ -27,6 +27,9 @@ class TextModelSettings(_Strict):
     # fields of the Hugging Face config to replace, e.g. {hidden_dropout_prob: 0.2}; sizes
     # ({num_hidden_layers: 2, hidden_size: 128, …}) need random_init
     config_overrides: dict[str, int | float | str | bool] = Field(default_factory=dict)
+    # CPU training draws dropout masks from a faster generator (text/fast_dropout.py);
+    # false: torch's own dropout
+    fast_dropout: bool = True
 
 
 class TextDataSettings(_Strict):

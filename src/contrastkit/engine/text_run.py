@@ -74,6 +74,7 @@ def build_text_method(cfg: TextTrainConfig) -> nn.Module:
         projection_dim=m.projection_dim,
         random_init=m.random_init,
         config_overrides=m.config_overrides,
+        fast_dropout=m.fast_dropout,
     )
     options: dict[str, Any] = {
         "temperature": cfg.temperature,

@@ -70,6 +70,7 @@ class TextEncoder(nn.Module):
         projection_dim: int | None = None,
         random_init: bool = False,
         config_overrides: Mapping[str, Any] | None = None,
+        fast_dropout: bool = True,
     ) -> TextEncoder:
         """An encoder from a local model directory, a hub id, or the built-in MiniLM.
 
@@ -81,7 +82,9 @@ class TextEncoder(nn.Module):
         weights (to train from scratch, e.g. SimCSE from nothing but dropout);
         ``config_overrides`` replaces fields of the model's Hugging Face config first: dropout
         rates for any model, sizes (``num_hidden_layers``, ``hidden_size``…) with
-        ``random_init`` (a small BERT with MiniLM's tokenizer).
+        ``random_init`` (a small BERT with MiniLM's tokenizer). ``fast_dropout`` draws the
+        dropout masks of CPU training from a faster generator
+        (:mod:`~contrastkit.text.fast_dropout`); off, torch's own dropout runs.
         """
         from contrastkit.text.pretrained import load_pretrained
 
@@ -94,6 +97,7 @@ class TextEncoder(nn.Module):
             projection_dim=projection_dim,
             random_init=random_init,
             config_overrides=config_overrides,
+            fast_dropout=fast_dropout,
         )
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:

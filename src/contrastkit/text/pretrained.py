@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from contrastkit.text.fast_dropout import use_fast_dropout
 from contrastkit.text.pooling import POOLINGS
 
 BUILTIN = "all-MiniLM-L6-v2"
@@ -60,6 +61,7 @@ def load_pretrained(
     projection_dim: int | None,
     random_init: bool,
     config_overrides: Mapping[str, Any] | None = None,
+    fast_dropout: bool = True,
 ) -> E:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -72,6 +74,8 @@ def load_pretrained(
         model = AutoModel.from_config(config)
     else:
         model = AutoModel.from_pretrained(where, config=config)
+    if fast_dropout:
+        use_fast_dropout(model)
     saved = sentence_transformers_settings(Path(where))
     limit = int(getattr(model.config, "max_position_embeddings", 0)) or None
     length = max_length or saved.get("max_length") or min(256, limit or 256)
