@@ -50,6 +50,7 @@ def ours(args: argparse.Namespace, seed: int) -> tuple[float, Any]:
             f"amp={args.amp}",
             "checkpoint_every=100000",
             f"log_every={LOG_EVERY}",
+            f"model.fast_dropout={not args.torch_dropout}",
         ]
     )
     with tempfile.TemporaryDirectory() as run:
@@ -155,10 +156,16 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--amp", choices=["none", "bf16"], default="none")
+    parser.add_argument(
+        "--torch-dropout", action="store_true", help="ours with torch's dropout (ablation)"
+    )
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
     import sentence_transformers
+    from sentence_transformers import SentenceTransformerTrainingArguments
+
+    their_optim = SentenceTransformerTrainingArguments(output_dir="unused").optim.value
 
     # per run: the median seconds of its steps after the first WARMUP
     times: dict[str, list[float]] = {"contrastkit pairs": [], "sentence-transformers MNRL": []}
@@ -199,6 +206,11 @@ def main() -> None:
             f"| {name} | {args.batch / statistics.median(ts):.1f} | {', '.join(f'{t:.2f}' for t in ts)} | "
             f"{x:.2f} | {s['mrr@10']:.4f} | {s['ndcg@10']:.4f} | {s['sts_test_spearman']:.4f} |"
         )
+    dropout = (
+        "torch's (`--torch-dropout`)"
+        if args.torch_dropout
+        else "masks from text/fast_dropout.py (same p to 2⁻¹⁷)"
+    )
     body = (
         "\n".join(lines)
         + f"""
@@ -210,7 +222,8 @@ Method. {BUILTIN} (sentence-transformers {sentence_transformers.__version__}), n
 pairs (title → body), batch {args.batch}, {args.steps} steps per run, texts cut to
 {args.max_length} tokens, AdamW lr {args.lr} wd 0.01, 10% warm-up then cosine, clip 1,
 τ 0.05 (scale 20), no-duplicates batches, precision {args.amp}; {args.rounds} rounds, order
-alternating. A run's time is the median seconds per optimiser step, data loading and
+alternating. Dropout: ours {dropout}, theirs torch's
+(`bernoulli_`); AdamW: ours fused, theirs the Trainer's default (`{their_optim}`). A run's time is the median seconds per optimiser step, data loading and
 tokenization included: ours over its {LOG_EVERY}-step intervals in metrics.jsonl after the first,
 theirs over its steps after the first {WARMUP} (a TrainerCallback); pairs/s = batch / the median
 of the runs; "×" is the median over rounds of their time / ours. Scores of the last round's models: held-out

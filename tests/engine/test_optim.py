@@ -52,3 +52,25 @@ def test_lars_excluded_group_is_plain_sgd_with_momentum():
 def test_lars_rejects_non_positive_lr():
     with pytest.raises(ValueError, match="lr"):
         LARS([nn.Parameter(torch.ones(1))], lr=0.0)
+
+
+def test_adamw_is_fused_and_steps_like_torchs_default():
+    torch.manual_seed(0)
+    ours_model, ref_model = _model(), _model()
+    ref_model.load_state_dict(ours_model.state_dict())
+    ours = build_optimizer(ours_model, "adamw", lr=0.01, weight_decay=0.1)
+    assert all(g["fused"] for g in ours.param_groups)
+    decay = [p for p in ref_model.parameters() if p.ndim > 1]
+    no_decay = [p for p in ref_model.parameters() if p.ndim <= 1]
+    ref = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=0.01,
+        foreach=False,
+    )
+    for _ in range(3):
+        for model, opt in ((ours_model, ours), (ref_model, ref)):
+            opt.zero_grad()
+            model(torch.ones(3, 4)).square().sum().backward()
+            opt.step()
+    for a, b in zip(ours_model.parameters(), ref_model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)

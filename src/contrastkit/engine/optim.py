@@ -10,6 +10,7 @@ from torch import nn
 from contrastkit.engine.lars import LARS
 
 OptimizerName = Literal["sgd", "adamw", "lars"]
+_FUSED = ("cpu", "cuda")  # devices with torch's fused AdamW kernel
 
 
 def build_optimizer(
@@ -23,7 +24,9 @@ def build_optimizer(
     """Build the optimiser over ``model``'s trainable parameters.
 
     1-D parameters (biases, BatchNorm/LayerNorm scales) get no weight decay, as in SimCLR
-    and BYOL; under LARS they also skip the trust-ratio adaptation.
+    and BYOL; under LARS they also skip the trust-ratio adaptation. AdamW runs torch's fused
+    kernel when every parameter is a floating-point tensor on the CPU or a GPU (one pass over
+    the weights instead of a dozen; on CPU several times faster than the default).
     """
     decay: list[nn.Parameter] = []
     no_decay: list[nn.Parameter] = []
@@ -37,7 +40,8 @@ def build_optimizer(
     if name == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=momentum)
     if name == "adamw":
-        return torch.optim.AdamW(groups, lr=lr)
+        fusable = all(p.is_floating_point() and p.device.type in _FUSED for p in decay + no_decay)
+        return torch.optim.AdamW(groups, lr=lr, fused=fusable or None)
     if name == "lars":
         groups[1]["lars_exclude"] = True
         return LARS(groups, lr=lr, momentum=momentum)
