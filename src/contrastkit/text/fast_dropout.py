@@ -91,13 +91,14 @@ def attention(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
         )
     scale = query.shape[-1] ** -0.5 if scaling is None else scaling
-    scores = torch.matmul(query, key.transpose(2, 3)) * scale
+    # scaled on the (B, h, L, d) side, masked in place: each a pass over L×L saved
+    scores = torch.matmul(query * scale, key.transpose(2, 3))  # (B, h, L, L)
     if attention_mask is not None and attention_mask.dtype == torch.bool:
-        scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
+        scores.masked_fill_(~attention_mask, torch.finfo(scores.dtype).min)
     elif attention_mask is not None:
-        scores = scores + attention_mask
-    probs = _dropout(scores.softmax(dim=-1), dropout)
-    return torch.matmul(probs.to(value.dtype), value).transpose(1, 2).contiguous(), None
+        scores += attention_mask
+    probs = scores.softmax(dim=-1).to(value.dtype)  # autocast's float32 softmax, cast back
+    return torch.matmul(_dropout(probs, dropout), value).transpose(1, 2).contiguous(), None
 
 
 _dropout = dropout  # ``attention``'s ``dropout`` argument is transformers' name for p
