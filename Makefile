@@ -20,7 +20,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test install data lint bench bench-long clean
+.PHONY: demo test install data lint bench bench-long bench-methods clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -76,6 +76,13 @@ bench: install data
 # native bf16 (about an hour without), so not part of `bench`.
 bench-long: install data
 	$(PY) benchmarks/bench_simclr_long.py --epochs 30
+
+# Every method of METHODS beside lightly's composition of it, 1 epoch each, one table: about
+# 45 min on 2 cores, so not part of `bench`. Each method's row also goes to
+# runs/bench-methods.jsonl as soon as it finishes.
+bench-methods: install data
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
+	$(PY) benchmarks/bench_methods.py --json runs/bench-methods.jsonl
 
 clean:
 	rm -rf $(VENV) build dist
