@@ -29,8 +29,11 @@ class DINO(nn.Module):
     linearly from that value to ``teacher_temp`` over ``warmup_teacher_temp_steps`` steps
     (the paper: 0.04 → 0.07 over the first 30 epochs; the authors' code warns that starting
     above 0.07 is unstable). The steps taken are a buffer, so a resumed run continues the
-    schedule; it counts optimiser steps (:meth:`update_target` calls). The last layer is not frozen during the first epoch. Multi-crop: ``views.crops`` go through the student only, as
-    one extra batch per resolution, as in the authors' ``MultiCropWrapper``.
+    schedule; it counts optimiser steps (:meth:`update_target` calls). The last layer is not
+    frozen during the first epoch (the paper freezes it).
+
+    Multi-crop: ``views.crops`` go through the student only, as one extra batch per
+    resolution, as in the authors' ``MultiCropWrapper``.
 
     Args:
         backbone: encoder f exposing ``.dim``.
