@@ -76,10 +76,15 @@ SPEEDUP = 1.2  # throughput target: ours ≥ 1.2× lightly's
 QUICK_BANK = 10_000  # --quick: the kNN bank (and probe train set) is the first 10k train images
 
 
-def method_config(method: str, steps: int, bank: int | None = None) -> TrainConfig:
+def method_config(
+    method: str, steps: int, bank: int | None = None, seed: int | None = None
+) -> TrainConfig:
     """Our preset ``configs/<method>.yaml`` for ``steps`` steps on the CPU and Fashion-MNIST;
-    ``bank`` caps the train images evaluation uses (``eval.max_train``)."""
+    ``bank`` caps the train images evaluation uses (``eval.max_train``), ``seed`` replaces
+    the preset's (initial weights, sample order and views of both sides)."""
     overrides = ["epochs=null", f"steps={steps}", "device=cpu", "data.source=fashion-mnist"]
+    if seed is not None:
+        overrides.append(f"seed={seed}")
     if bank is not None:
         overrides.append(f"eval.max_train={bank}")
     cfg = load_config(REPO / "configs" / f"{method}.yaml", overrides=overrides)
@@ -472,10 +477,11 @@ def bench_one(
     *,
     probe: bool,
     bank: int | None,
+    seed: int | None,
     loads: list[float],
 ) -> dict[str, Any]:
     """Train ours and lightly's interleaved for ``steps`` steps, then evaluate both."""
-    cfg = method_config(method, steps, bank)
+    cfg = method_config(method, steps, bank, seed)
     data = load_image_data(cfg)
     ours = Ours(cfg, data)
     trainers: dict[str, Trainer] = {ours.name: ours}
@@ -492,6 +498,7 @@ def bench_one(
         reports["lightly"] = evaluate(peer.backbone, cfg, data, probe=probe)
     row: dict[str, Any] = {
         "method": method,
+        "seed": cfg.seed,
         "steps": steps,
         "epochs": steps / PER_EPOCH,
         "eval_s": time.perf_counter() - start,
@@ -634,6 +641,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
     parser.add_argument("--lightly-workers", default="auto", help="0, 1, 2 … or auto (fastest)")
     parser.add_argument("--no-probe", action="store_true", help="skip the linear probe")
+    parser.add_argument("--seed", type=int, default=None, help="replace every preset's seed")
     parser.add_argument(
         "--json", type=Path, default=None, help="append each method's row here (JSON lines)"
     )
@@ -682,8 +690,9 @@ def main(argv: list[str] | None = None) -> None:
     for m in methods:
         print(f"== {m}: {steps} steps each in chunks of {chunk}", file=sys.stderr, flush=True)
         row = bench_one(
-            m, steps, chunk, rounds, workers, probe=not args.no_probe, bank=bank, loads=loads
-        )
+            m, steps, chunk, rounds, workers, probe=not args.no_probe, bank=bank,
+            seed=args.seed, loads=loads,
+        )  # fmt: skip
         gc.collect()  # lightly's persistent DataLoader workers end with its trainer
         rows.append(row)
         line = json.dumps({"command": command_line(), "commit": git_commit(), **row})
