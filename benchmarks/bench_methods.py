@@ -134,7 +134,19 @@ class LightlySimCLR(LightlyTrainer):
         return self.criterion(z0, z1)
 
 
-class LightlyMoCoV2(LightlyTrainer):
+class LightlyMomentum(LightlyTrainer):
+    """A peer whose targets are momentum copies of its backbone and ``self.head``."""
+
+    def momentum_encoder(self, cfg: TrainConfig) -> dict[str, nn.Module]:
+        """lightly's momentum copies of the backbone and ``self.head``, moved from the
+        preset's ``base_momentum`` on; the modules for :meth:`build` to return."""
+        self.base_momentum = option(cfg, "base_momentum")
+        self.backbone_momentum = self.momentum_copy(self.backbone)
+        self.head_momentum = self.momentum_copy(self.head)
+        return {"backbone_m": self.backbone_momentum, "head_m": self.head_momentum}
+
+
+class LightlyMoCoV2(LightlyMomentum):
     note = (
         "`MoCoProjectionHead(256, h, d)` (2 layers, no BN: as ours), momentum copies "
         "(`deactivate_requires_grad`, `update_momentum`), `NTXentLoss(τ, memory_bank_size=(K, "
@@ -151,16 +163,10 @@ class LightlyMoCoV2(LightlyTrainer):
 
         m = cfg.model
         self.head = MoCoProjectionHead(dim, m.projection_hidden, m.projection_dim)
-        self.backbone_momentum = self.momentum_copy(self.backbone)
-        self.head_momentum = self.momentum_copy(self.head)
-        self.base_momentum = option(cfg, "base_momentum")
+        momentum = self.momentum_encoder(cfg)
         bank = (option(cfg, "queue_size"), m.projection_dim)
         self.criterion = NTXentLoss(option(cfg, "temperature"), memory_bank_size=bank)
-        return {
-            "head": self.head,
-            "backbone_m": self.backbone_momentum,
-            "head_m": self.head_momentum,
-        }
+        return {"head": self.head, **momentum}
 
     def loss_of(self, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
         query = self.head(self.backbone(x0))  # (B, D)
@@ -169,7 +175,7 @@ class LightlyMoCoV2(LightlyTrainer):
         return self.criterion(query, key)  # then enqueues the keys (its memory bank)
 
 
-class LightlyMoCoV3(LightlyTrainer):
+class LightlyMoCoV3(LightlyMomentum):
     note = (
         "no MoCo v3 in lightly: composed of `MoCoProjectionHead(256, h, d, num_layers=2, "
         "batch_norm=True)` (its output BN keeps an affine, ours has none), "
@@ -186,11 +192,8 @@ class LightlyMoCoV3(LightlyTrainer):
         hidden, out = cfg.model.projection_hidden, cfg.model.projection_dim
         self.head = MoCoProjectionHead(dim, hidden, out, num_layers=2, batch_norm=True)
         self.predictor = BYOLPredictionHead(out, hidden, out)
-        self.backbone_momentum = self.momentum_copy(self.backbone)
-        self.head_momentum = self.momentum_copy(self.head)
-        self.base_momentum, self.tau = option(cfg, "base_momentum"), option(cfg, "temperature")
-        return {"head": self.head, "predictor": self.predictor,
-                "backbone_m": self.backbone_momentum, "head_m": self.head_momentum}  # fmt: skip
+        self.tau = option(cfg, "temperature")
+        return {"head": self.head, "predictor": self.predictor, **self.momentum_encoder(cfg)}
 
     def ctr(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         logits = F.normalize(q, dim=1) @ F.normalize(k, dim=1).T / self.tau  # (B, B)
@@ -205,7 +208,7 @@ class LightlyMoCoV3(LightlyTrainer):
         return self.ctr(q0, k1) + self.ctr(q1, k0)
 
 
-class LightlyBYOL(LightlyTrainer):
+class LightlyBYOL(LightlyMomentum):
     note = (
         "`BYOLProjectionHead(256, h, d)`, `BYOLPredictionHead(d, h, d)` (both as ours), "
         "momentum copies, `NegativeCosineSimilarity`, 0.5·(D(p0, z'1) + D(p1, z'0)) as lightly's "
@@ -221,12 +224,8 @@ class LightlyBYOL(LightlyTrainer):
         hidden, out = cfg.model.projection_hidden, cfg.model.projection_dim
         self.head = BYOLProjectionHead(dim, hidden, out)
         self.predictor = BYOLPredictionHead(out, option(cfg, "predictor_hidden") or hidden, out)
-        self.backbone_momentum = self.momentum_copy(self.backbone)
-        self.head_momentum = self.momentum_copy(self.head)
-        self.base_momentum = option(cfg, "base_momentum")
         self.criterion = NegativeCosineSimilarity()
-        return {"head": self.head, "predictor": self.predictor,
-                "backbone_m": self.backbone_momentum, "head_m": self.head_momentum}  # fmt: skip
+        return {"head": self.head, "predictor": self.predictor, **self.momentum_encoder(cfg)}
 
     def loss_of(self, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
         p0 = self.predictor(self.head(self.backbone(x0)))  # (B, D)
