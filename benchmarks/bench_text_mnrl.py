@@ -6,8 +6,10 @@ users train it — ours through `train_text_run` (what `contrastkit train --meth
 runs), theirs through `SentenceTransformerTrainer` with `MultipleNegativesRankingLoss`
 (scale 20 = our τ 0.05). Runs alternate (ours, theirs, theirs, ours, …) so drifting load
 hits both; throughput is pairs per second of steady-state steps, reported as medians and the
-median of per-round ratios. The final models of the last round are scored on the held-out
-articles (MRR@10) and STS-B test. Appends to RESULTS.md.
+median of per-round ratios. Every run gets a fresh process, so nothing one library sets for
+its process (our loop's allocator setting, engine/allocator.py) reaches the other's runs. The
+final models of the last round are scored on the held-out articles (MRR@10) and STS-B test.
+Appends to RESULTS.md.
 
     .venv/bin/python -m pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_text_mnrl.py [--steps 40] [--rounds 2] [--amp none]
@@ -17,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,7 @@ from transformers import TrainerCallback  # the [text] extra; sentence-transform
 
 from _common import REPO, append_results, load_average
 from contrastkit.data.text_sources import load_text_rows
+from contrastkit.engine.allocator import ENV
 from contrastkit.engine.config import load_any_config
 from contrastkit.engine.text_evaluate import pair_retrieval, sts_score
 from contrastkit.engine.text_run import load_trained_text, train_text_run
@@ -37,7 +43,7 @@ WARMUP = 3  # steps of theirs left out; ours: the first logged interval
 LOG_EVERY = 10
 
 
-def ours(args: argparse.Namespace, seed: int) -> tuple[float, Any]:
+def ours(args: argparse.Namespace, seed: int) -> tuple[list[float], Any]:
     cfg = load_any_config(
         overrides=[
             "method=pairs",
@@ -65,7 +71,7 @@ def ours(args: argparse.Namespace, seed: int) -> tuple[float, Any]:
     return step_seconds, encoder
 
 
-def theirs(args: argparse.Namespace, seed: int) -> tuple[float, Any]:
+def theirs(args: argparse.Namespace, seed: int) -> tuple[list[float], Any]:
     from datasets import Dataset
     from sentence_transformers import (
         SentenceTransformer,
@@ -127,6 +133,20 @@ class _StepClock(TrainerCallback):  # type: ignore[misc]
         return [b - a for a, b in zip(self.ends, self.ends[1:], strict=False)]
 
 
+RUNNERS = {"contrastkit pairs": ours, "sentence-transformers MNRL": theirs}
+
+
+def _run(
+    name: str, args: argparse.Namespace, seed: int, with_scores: bool
+) -> tuple[list[float], dict[str, float] | None]:
+    """One training run in this (fresh) process: its step seconds, and its scores if asked."""
+    torch.set_num_threads(2)
+    if args.default_malloc:
+        os.environ[ENV] = "0"
+    steps, model = RUNNERS[name](args, seed)
+    return steps, score(model) if with_scores else None
+
+
 def score(encoder: Any) -> dict[str, float]:
     test = load_text_rows("news", "test")
     if not isinstance(encoder, TextEncoder):
@@ -159,6 +179,11 @@ def main() -> None:
     parser.add_argument(
         "--torch-dropout", action="store_true", help="ours with torch's dropout (ablation)"
     )
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="ours without keep_freed_memory (engine/allocator.py), glibc as it comes (ablation)",
+    )
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
@@ -168,23 +193,25 @@ def main() -> None:
     their_optim = SentenceTransformerTrainingArguments(output_dir="unused").optim.value
 
     # per run: the median seconds of its steps after the first WARMUP
-    times: dict[str, list[float]] = {"contrastkit pairs": [], "sentence-transformers MNRL": []}
-    runners = {"contrastkit pairs": ours, "sentence-transformers MNRL": theirs}
-    models: dict[str, Any] = {}
+    times: dict[str, list[float]] = {name: [] for name in RUNNERS}
+    runners = RUNNERS
+    scores: dict[str, dict[str, float]] = {}
     loads = [load_average()]
     for r in range(args.rounds):
         order = list(runners) if r % 2 == 0 else list(reversed(runners))
         for name in order:
-            steps, model = runners[name](args, seed=r)
+            last = r == args.rounds - 1
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                steps, scored = pool.submit(_run, name, args, r, last).result()
             skip = 1 if name.startswith("contrastkit") else WARMUP
             times[name].append(statistics.median(steps[skip:]))
-            models[name] = model
+            if scored is not None:
+                scores[name] = scored
             loads.append(load_average())
             print(
                 f"round {r} {name}: {times[name][-1]:.2f} s/step over {len(steps)} steps",
                 flush=True,
             )
-    scores = {name: score(model) for name, model in models.items()}
     for name, s in scores.items():
         print(name, s, flush=True)
     if args.no_record:
@@ -211,6 +238,11 @@ def main() -> None:
         if args.torch_dropout
         else "masks from text/fast_dropout.py (same p to 2⁻¹⁷)"
     )
+    malloc = (
+        "glibc's defaults on both sides (`--default-malloc`)"
+        if args.default_malloc
+        else "ours keeps freed memory in the process (engine/allocator.py), theirs glibc's defaults"
+    )
     body = (
         "\n".join(lines)
         + f"""
@@ -223,7 +255,8 @@ pairs (title → body), batch {args.batch}, {args.steps} steps per run, texts cu
 {args.max_length} tokens, AdamW lr {args.lr} wd 0.01, 10% warm-up then cosine, clip 1,
 τ 0.05 (scale 20), no-duplicates batches, precision {args.amp}; {args.rounds} rounds, order
 alternating. Dropout: ours {dropout}, theirs torch's
-(`bernoulli_`); AdamW: ours fused, theirs the Trainer's default (`{their_optim}`). A run's time is the median seconds per optimiser step, data loading and
+(`bernoulli_`); AdamW: ours fused, theirs the Trainer's default (`{their_optim}`); malloc:
+{malloc}; each run in a fresh process. A run's time is the median seconds per optimiser step, data loading and
 tokenization included: ours over its {LOG_EVERY}-step intervals in metrics.jsonl after the first,
 theirs over its steps after the first {WARMUP} (a TrainerCallback); pairs/s = batch / the median
 of the runs; "×" is the median over rounds of their time / ours. Scores of the last round's models: held-out

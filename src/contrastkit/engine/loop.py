@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from contrastkit import distributed
 from contrastkit.diagnostics import alignment, std_of_l2_normalized, uniformity
 from contrastkit.engine import rng
+from contrastkit.engine.allocator import keep_freed_memory
 from contrastkit.engine.checkpoint import save_best, save_checkpoint
 from contrastkit.engine.metrics_log import MetricsLog
 from contrastkit.engine.monitor import Monitor
@@ -111,6 +112,8 @@ def train(
     every few steps and may stop the run early (the last checkpoint is written first).
     """
     s = settings
+    if device.type == "cpu":
+        keep_freed_memory()  # no page faults on the step's large tensors after the first step
     numpy_rng = rng.seed_everything(s.seed)
     scaler = torch.amp.GradScaler(device.type, enabled=s.amp == "fp16")
     step, epoch, batch = 0, 0, 0

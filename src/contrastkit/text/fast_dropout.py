@@ -94,11 +94,7 @@ def attention(
     """
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
-    if (
-        not 0.0 < dropout < 1.0
-        or query.device.type != "cpu"
-        or getattr(module, "is_causal", False)
-    ):
+    if not 0.0 < dropout < 1.0 or query.device.type != "cpu" or getattr(module, "is_causal", False):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
         )
