@@ -42,7 +42,8 @@ def test_encode_runs_in_eval_mode_and_restores_the_mode(
 ) -> None:
     encoder = TextEncoder.from_pretrained(tiny_bert_dir)
     seen: list[bool] = []
-    encoder.model.register_forward_pre_hook(lambda module, args: seen.append(module.training))
+    layers = encoder.model.encoder  # runs in both the padded and the packed forward
+    layers.register_forward_pre_hook(lambda module, args: seen.append(module.training))
 
     encoder.train()
     encoder.encode(sentences, batch_size=5)

@@ -92,10 +92,16 @@ def _qkv_and_mask() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Ten
     return q, k, v, mask
 
 
+def _self_attention(p: float) -> nn.Module:
+    module = nn.Module()  # what transformers hands the attention function: its dropout layer
+    module.dropout = FastDropout(p)
+    return module
+
+
 def test_attention_with_dropout_is_sdpa_with_the_mask_on_the_probabilities():
     q, k, v, mask = _qkv_and_mask()
     torch.manual_seed(5)
-    out, _ = attention(nn.Module(), q, k, v, mask, dropout=0.25, scaling=0.5)
+    out, _ = attention(_self_attention(0.25), q, k, v, mask, dropout=0.25, scaling=0.5)
     scores = (q @ k.transpose(2, 3) * 0.5).masked_fill(~mask, -math.inf)
     probs = scores.softmax(dim=-1)
     torch.manual_seed(5)
@@ -107,11 +113,11 @@ def test_attention_with_dropout_is_sdpa_with_the_mask_on_the_probabilities():
 def test_attention_never_reads_padded_keys():
     q, k, v, mask = _qkv_and_mask()
     torch.manual_seed(5)
-    out, _ = attention(nn.Module(), q, k, v, mask, dropout=0.25)
+    out, _ = attention(_self_attention(0.25), q, k, v, mask, dropout=0.25)
     v[1, :, 3:] = 1e6
     k[1, :, 3:] = -1e6
     torch.manual_seed(5)
-    again, _ = attention(nn.Module(), q, k, v, mask, dropout=0.25)
+    again, _ = attention(_self_attention(0.25), q, k, v, mask, dropout=0.25)
     assert torch.equal(out, again)
 
 

@@ -30,6 +30,9 @@ class TextModelSettings(_Strict):
     # CPU training draws dropout masks from a faster generator (text/fast_dropout.py);
     # false: torch's own dropout
     fast_dropout: bool = True
+    # run the transformer's layers on the real tokens only, not the padding (text/packed.py;
+    # BERT-family models, elsewhere ignored)
+    packed: bool = True
 
 
 class TextDataSettings(_Strict):

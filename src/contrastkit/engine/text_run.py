@@ -75,6 +75,7 @@ def build_text_method(cfg: TextTrainConfig) -> nn.Module:
         random_init=m.random_init,
         config_overrides=m.config_overrides,
         fast_dropout=m.fast_dropout,
+        packed=m.packed,
     )
     options: dict[str, Any] = {
         "temperature": cfg.temperature,

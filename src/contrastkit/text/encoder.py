@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from contrastkit.text.packed import enable_packing, packed_forward
 from contrastkit.text.pooling import POOLINGS, Pooling, pool
 
 Tokens = Mapping[str, torch.Tensor]  # input_ids, attention_mask[, token_type_ids], each (B, L)
@@ -31,6 +32,9 @@ class TextEncoder(nn.Module):
         max_length: longer texts are truncated to this many tokens.
         projection_dim: a linear map to this size after pooling (sentence-transformers'
             ``Dense`` with identity activation); None keeps the model's hidden size.
+        packed: run the transformer's layers on the real tokens only, not the padding
+            (:mod:`~contrastkit.text.packed`; BERT-family models, elsewhere ignored). Same
+            outputs up to float rounding; ``self.packed`` says whether it is on.
 
     Use :meth:`from_pretrained` to build one from a model directory or the built-in
     all-MiniLM-L6-v2. ``forward`` takes tokens and keeps dropout in train mode (SimCSE needs
@@ -46,6 +50,7 @@ class TextEncoder(nn.Module):
         normalize: bool = True,
         max_length: int = 256,
         projection_dim: int | None = None,
+        packed: bool = False,
     ) -> None:
         super().__init__()
         if pooling not in POOLINGS:
@@ -58,6 +63,7 @@ class TextEncoder(nn.Module):
         hidden = int(config.hidden_size)
         self.projection = nn.Linear(hidden, projection_dim) if projection_dim else None
         self.dim = projection_dim or hidden
+        self.packed = packed and enable_packing(model)
 
     @classmethod
     def from_pretrained(
@@ -71,6 +77,7 @@ class TextEncoder(nn.Module):
         random_init: bool = False,
         config_overrides: Mapping[str, Any] | None = None,
         fast_dropout: bool = True,
+        packed: bool = True,
     ) -> TextEncoder:
         """An encoder from a local model directory, a hub id, or the built-in MiniLM.
 
@@ -84,7 +91,8 @@ class TextEncoder(nn.Module):
         rates for any model, sizes (``num_hidden_layers``, ``hidden_size``…) with
         ``random_init`` (a small BERT with MiniLM's tokenizer). ``fast_dropout`` draws the
         dropout masks of CPU training from a faster generator
-        (:mod:`~contrastkit.text.fast_dropout`); off, torch's own dropout runs.
+        (:mod:`~contrastkit.text.fast_dropout`); off, torch's own dropout runs. ``packed``
+        runs the layers padding-free where the model allows (see the class).
         """
         from contrastkit.text.pretrained import load_pretrained
 
@@ -98,6 +106,7 @@ class TextEncoder(nn.Module):
             random_init=random_init,
             config_overrides=config_overrides,
             fast_dropout=fast_dropout,
+            packed=packed,
         )
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
@@ -116,7 +125,10 @@ class TextEncoder(nn.Module):
 
     def forward(self, tokens: Tokens) -> torch.Tensor:
         """Embeddings of tokenized texts. Shapes: tokens (B, L) each → (B, dim)."""
-        hidden = self.model(**tokens).last_hidden_state  # (B, L, H)
+        if self.packed:
+            hidden = packed_forward(self.model, tokens)  # (B, L, H), zeros at padding
+        else:
+            hidden = self.model(**tokens).last_hidden_state  # (B, L, H)
         z = pool(hidden, tokens["attention_mask"], self.pooling)  # (B, H)
         if self.projection is not None:
             z = self.projection(z)  # (B, dim)

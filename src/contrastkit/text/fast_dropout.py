@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from contrastkit.text.packed import PackedMask
+
 ATTENTION = "contrastkit_sdpa"  # the attention implementation name registered with transformers
 _LEVELS = 1 << 16
 
@@ -81,35 +83,55 @@ def attention(
     query: torch.Tensor,
     key: torch.Tensor,
     value: torch.Tensor,
-    attention_mask: torch.Tensor | None,
+    attention_mask: torch.Tensor | PackedMask | None,
     dropout: float = 0.0,
     scaling: float | None = None,
     **kwargs: Any,
 ) -> tuple[torch.Tensor, None]:
     """A transformers attention function: bidirectional attention with :func:`dropout` on
-    the probabilities when training on CPU, scaled-dot-product attention otherwise.
+    the probabilities when a :class:`FastDropout` module trains on CPU, scaled-dot-product
+    attention otherwise.
 
     ``attention_mask`` is transformers' SDPA mask (bool, True = attend, or additive float),
+    or a :class:`~contrastkit.text.packed.PackedMask` when the layers run padding-free
+    (queries, keys and values then come as one packed sequence and go back as one);
     ``query``/``key``/``value`` are (B, heads, L, d); returns (B, L, heads, d).
     """
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
-    if not 0.0 < dropout < 1.0 or query.device.type != "cpu" or getattr(module, "is_causal", False):
+    if isinstance(attention_mask, PackedMask):
+        q, k, v = (attention_mask.pad(t) for t in (query, key, value))
+        out, _ = attention(module, q, k, v, attention_mask.keys, dropout, scaling, **kwargs)
+        return attention_mask.gather(out), None
+    if (
+        not isinstance(getattr(module, "dropout", None), FastDropout)
+        or not 0.0 < dropout < 1.0
+        or query.device.type != "cpu"
+        or getattr(module, "is_causal", False)
+    ):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
         )
     scale = query.shape[-1] ** -0.5 if scaling is None else scaling
-    # scaled on the (B, h, L, d) side, masked in place: each a pass over L×L saved
+    # scaled on the (B, h, L, d) side: a pass over L×L saved
     scores = torch.matmul(query * scale, key.transpose(2, 3))  # (B, h, L, L)
-    if attention_mask is not None and attention_mask.dtype == torch.bool:
-        scores.masked_fill_(~attention_mask, torch.finfo(scores.dtype).min)
-    elif attention_mask is not None:
-        scores += attention_mask
+    if attention_mask is not None:
+        # added in place: the gradient passes through untouched (a masked_fill_ would cost
+        # backward a copy and a fill of L×L; softmax already gives masked keys zero gradient)
+        scores.add_(_additive(attention_mask, scores.dtype))
     probs = scores.softmax(dim=-1).to(value.dtype)  # autocast's float32 softmax, cast back
     # dropout's 1 / (1 - p) goes on the (B, h, L, d) values, not the L×L probabilities
     dropped = _Masked.apply(probs, keep_mask(probs.shape, dropout), 1.0)
     out = torch.matmul(dropped, value * (1.0 / (1.0 - dropout)))
     return out.transpose(1, 2).contiguous(), None
+
+
+def _additive(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """An SDPA mask as a bias to add to the scores: 0 where attended, the dtype's minimum
+    where not (finite, so a row never turns NaN)."""
+    if mask.dtype != torch.bool:
+        return mask.to(dtype)
+    return torch.zeros(mask.shape, dtype=dtype).masked_fill_(~mask, torch.finfo(dtype).min)
 
 
 def register() -> None:

@@ -62,6 +62,7 @@ def load_pretrained(
     random_init: bool,
     config_overrides: Mapping[str, Any] | None = None,
     fast_dropout: bool = True,
+    packed: bool = True,
 ) -> E:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -92,6 +93,7 @@ def load_pretrained(
         normalize=saved.get("normalize", True) if normalize is None else normalize,
         max_length=length,
         projection_dim=dense["out_features"] if keep_dense else projection_dim,
+        packed=packed,
     )
     if keep_dense and not random_init:
         encoder.projection.load_state_dict(_dense_weights(Path(where) / dense["path"]))  # type: ignore[attr-defined]
