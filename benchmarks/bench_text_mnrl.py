@@ -57,6 +57,7 @@ def ours(args: argparse.Namespace, seed: int) -> tuple[list[float], Any]:
             "checkpoint_every=100000",
             f"log_every={LOG_EVERY}",
             f"model.fast_dropout={not args.torch_dropout}",
+            f"model.packed={not args.padded}",
         ]
     )
     with tempfile.TemporaryDirectory() as run:
@@ -184,6 +185,9 @@ def main() -> None:
         action="store_true",
         help="ours without keep_freed_memory (engine/allocator.py), glibc as it comes (ablation)",
     )
+    parser.add_argument(
+        "--padded", action="store_true", help="ours without the padding-free forward (ablation)"
+    )
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
@@ -238,6 +242,11 @@ def main() -> None:
         if args.torch_dropout
         else "masks from text/fast_dropout.py (same p to 2⁻¹⁷)"
     )
+    layers = (
+        "padded (`--padded`)"
+        if args.padded
+        else "padding-free (text/packed.py: only the real tokens through the layers)"
+    )
     malloc = (
         "glibc's defaults on both sides (`--default-malloc`)"
         if args.default_malloc
@@ -256,7 +265,7 @@ pairs (title → body), batch {args.batch}, {args.steps} steps per run, texts cu
 τ 0.05 (scale 20), no-duplicates batches, precision {args.amp}; {args.rounds} rounds, order
 alternating. Dropout: ours {dropout}, theirs torch's
 (`bernoulli_`); AdamW: ours fused, theirs the Trainer's default (`{their_optim}`); malloc:
-{malloc}; each run in a fresh process. A run's time is the median seconds per optimiser step, data loading and
+{malloc}; layers: ours {layers}, theirs padded; each run in a fresh process. A run's time is the median seconds per optimiser step, data loading and
 tokenization included: ours over its {LOG_EVERY}-step intervals in metrics.jsonl after the first,
 theirs over its steps after the first {WARMUP} (a TrainerCallback); pairs/s = batch / the median
 of the runs; "×" is the median over rounds of their time / ours. Scores of the last round's models: held-out
