@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tiny_methods import assert_step_matches_reference, frozen, tiny_method, tiny_views
+from tiny_methods import (
+    assert_frozen_for,
+    assert_step_matches_reference,
+    frozen,
+    tiny_method,
+    tiny_views,
+)
 
 from contrastkit.methods import DINO
 from contrastkit.types import Views
@@ -121,3 +127,13 @@ def test_a_fixed_teacher_temperature_never_moves():
 def test_a_warm_up_without_steps_is_refused():
     with pytest.raises(ValueError, match="warm-up"):
         tiny_method(DINO, out_dim=16, warmup_teacher_temp=0.04)
+
+
+def test_the_last_layer_is_frozen_for_its_steps_only():
+    method = tiny_method(DINO, out_dim=7, freeze_last_layer_steps=2)
+    assert_frozen_for(method, method.head.last_weight, steps=2)
+
+
+def test_a_negative_freeze_is_refused():
+    with pytest.raises(ValueError, match="freeze_last_layer_steps"):
+        tiny_method(DINO, out_dim=7, freeze_last_layer_steps=-1)

@@ -210,6 +210,26 @@ def test_swav_prototypes_are_renormalised_at_each_step(trained):
     torch.testing.assert_close(protos.weight.norm(dim=1), torch.ones(10))
 
 
+@pytest.mark.parametrize(
+    "run, option, weight",
+    [
+        ("dino", "freeze_last_layer_steps", "head.last_weight"),
+        ("swav", "freeze_prototypes_steps", "prototypes.weight"),
+    ],
+)
+def test_the_loop_leaves_a_part_frozen_for_its_steps(run, option, weight, npz_source, tmp_path):
+    moved = {}
+    for steps in (0, 2):  # of the run's 2 steps
+        cfg = tiny_config(run, npz_source, f"method_options.{option}={steps}")
+        result = Trained(run, cfg, tmp_path / str(steps))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(run_module, "build_method", result.build)
+            train_run(cfg, result.run_dir, progress=False)
+        before, after = result.initial[weight], result.method.state_dict()[weight]
+        moved[steps] = not torch.allclose(before, after, atol=1e-6)
+    assert moved == {0: True, 2: False}
+
+
 def test_checkpoint_round_trips_into_a_fresh_method(trained):
     fresh = load_trained(trained.run_dir).method
     assert fresh is not trained.method

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
-from tiny_methods import assert_step_matches_reference, tiny_method, tiny_views
+from tiny_methods import assert_frozen_for, assert_step_matches_reference, tiny_method, tiny_views
 
 from contrastkit.methods import SwAV
 from contrastkit.types import Views
@@ -57,3 +58,13 @@ def test_defaults_follow_the_paper():
     assert method.prototypes.weight.shape == (3000, 128)
     assert method.criterion.temperature == 0.1 and method.criterion.epsilon == 0.05
     assert method.criterion.sinkhorn_iterations == 3 and SwAV.multi_crop
+
+
+def test_the_prototypes_are_frozen_for_their_steps_only():
+    method = tiny_method(SwAV, n_prototypes=5, freeze_prototypes_steps=2)
+    assert_frozen_for(method, method.prototypes.weight, steps=2)
+
+
+def test_a_negative_freeze_is_refused():
+    with pytest.raises(ValueError, match="freeze_prototypes_steps"):
+        tiny_method(SwAV, n_prototypes=5, freeze_prototypes_steps=-1)

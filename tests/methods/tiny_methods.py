@@ -52,3 +52,21 @@ def assert_step_matches_reference(
         r = torch.zeros_like(p) if r is None else r
         torch.testing.assert_close(g, r, rtol=1e-10, atol=1e-10)
     assert any(g is not None and g.abs().max() > 1e-6 for g in grads)
+
+
+def assert_frozen_for(method: nn.Module, part: nn.Parameter, steps: int) -> None:
+    """``method.before_optimizer_step`` drops ``part``'s gradient for steps 0 … steps − 1
+    only, leaves every other gradient, and AdamW with weight decay then leaves ``part``
+    bit-identical while the rest moves."""
+    optimizer = torch.optim.AdamW(method.parameters(), lr=0.1, weight_decay=0.5)
+    others = [p for p in trainable(method) if p is not part]
+    for step in range(steps + 1):
+        optimizer.zero_grad(set_to_none=True)
+        method.training_step(tiny_views()).loss.backward()
+        method.before_optimizer_step(step)
+        assert (part.grad is None) is (step < steps)
+        assert all(p.grad is not None for p in others)
+        before, other_before = part.detach().clone(), others[0].detach().clone()
+        optimizer.step()
+        assert torch.equal(part, before) is (step < steps)
+        assert not torch.equal(others[0], other_before)

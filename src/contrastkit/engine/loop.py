@@ -4,7 +4,9 @@ AMP, gradient accumulation, clipping, the learning-rate schedule, checkpoints an
 options of this loop, never per-method copies. A method is an ``nn.Module`` whose
 ``forward(views)`` is its ``training_step`` and returns a :class:`StepOutput`; EMA methods
 also expose ``update_target(m)``, called after each optimiser step with the momentum of
-that step.
+that step; a method with ``before_optimizer_step(step)`` has it called once per step after
+backward (gradients complete, all-reduced under DDP) and before clipping and the step, e.g.
+to drop the gradients of a part it keeps frozen for a while.
 
 Resume is exact: step s reseeds torch from (seed, step, micro-batch, rank), the sampler is
 a pure function of (seed, epoch), and a checkpoint carries the model, optimiser, scaler, RNG
@@ -182,6 +184,8 @@ def train(
                 f"the loss became {loss_value} at step {step}; lower optim.lr, raise the "
                 "temperature, or enable optim.clip_grad (the last checkpoint is kept)."
             )
+        if hasattr(method, "before_optimizer_step"):
+            method.before_optimizer_step(step)  # type: ignore[operator]
         if s.clip_grad is not None:
             scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(method.parameters(), s.clip_grad)

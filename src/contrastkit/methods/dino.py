@@ -29,8 +29,12 @@ class DINO(nn.Module):
     linearly from that value to ``teacher_temp`` over ``warmup_teacher_temp_steps`` steps
     (the paper: 0.04 → 0.07 over the first 30 epochs; the authors' code warns that starting
     above 0.07 is unstable). The steps taken are a buffer, so a resumed run continues the
-    schedule; it counts optimiser steps (:meth:`update_target` calls). The last layer is not
-    frozen during the first epoch (the paper freezes it).
+    schedule; it counts optimiser steps (:meth:`update_target` calls).
+
+    ``freeze_last_layer_steps`` keeps the head's last layer as initialised for that many
+    optimiser steps (the paper: the first epoch, "which helps training"): the loop calls
+    :meth:`before_optimizer_step`, which drops that layer's gradient, so the optimiser
+    leaves it (and its moments and weight decay) alone.
 
     Multi-crop: ``views.crops`` go through the student only, as one extra batch per
     resolution, as in the authors' ``MultiCropWrapper``.
@@ -46,6 +50,8 @@ class DINO(nn.Module):
         gather_distributed: average the centre update over ranks.
         warmup_teacher_temp, warmup_teacher_temp_steps: τ_t's starting value and the steps
             over which it reaches ``teacher_temp`` (paper: 0.04, 30 epochs); None: fixed τ_t.
+        freeze_last_layer_steps: optimiser steps during which the head's last layer does not
+            train (paper: one epoch); 0 trains it from the start.
     """
 
     steps_done: torch.Tensor
@@ -66,8 +72,12 @@ class DINO(nn.Module):
         gather_distributed: bool = False,
         warmup_teacher_temp: float | None = None,
         warmup_teacher_temp_steps: int = 0,
+        freeze_last_layer_steps: int = 0,
     ) -> None:
         super().__init__()
+        if freeze_last_layer_steps < 0:
+            raise ValueError(f"freeze_last_layer_steps must be >= 0, got {freeze_last_layer_steps}")
+        self.freeze_last_layer_steps = freeze_last_layer_steps
         if warmup_teacher_temp is not None and (
             warmup_teacher_temp <= 0 or warmup_teacher_temp_steps < 1
         ):
@@ -115,6 +125,12 @@ class DINO(nn.Module):
             return end
         done = min(int(self.steps_done), self.warmup_teacher_temp_steps)
         return start + (end - start) * done / self.warmup_teacher_temp_steps
+
+    def before_optimizer_step(self, step: int) -> None:
+        """During the first ``freeze_last_layer_steps`` steps, drop the last layer's
+        gradient: the optimiser skips a parameter without one."""
+        if step < self.freeze_last_layer_steps:
+            self.head.last_weight.grad = None
 
     @torch.no_grad()
     def update_target(self, momentum: float) -> None:

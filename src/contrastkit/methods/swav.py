@@ -28,8 +28,13 @@ class SwAV(nn.Module):
     Multi-crop: ``views.crops`` (small crops, if the data settings ask for them) go through
     the encoder as one extra batch, grouped by resolution as in the authors' code.
 
-    Not implemented (small-scale choices, stated): the feature queue the authors add for
-    batches under 256, and freezing the prototypes during the first epoch.
+    ``freeze_prototypes_steps`` keeps the prototypes as initialised for that many optimiser
+    steps (the authors' ``freeze_prototypes_niters``, 313: their first epoch): the loop calls
+    :meth:`before_optimizer_step`, which drops the prototypes' gradient so the optimiser
+    leaves them alone.
+
+    Not implemented (a small-scale choice, stated): the feature queue the authors add for
+    batches under 256.
 
     Args:
         backbone: encoder f exposing ``.dim``.
@@ -38,6 +43,8 @@ class SwAV(nn.Module):
         temperature: τ of the prediction softmax (paper: 0.1).
         sinkhorn_iterations, epsilon: Sinkhorn's iterations and ε (paper: 3, 0.05).
         gather_distributed: Sinkhorn's prototype totals over every rank's batch.
+        freeze_prototypes_steps: optimiser steps during which the prototypes do not train
+            (authors: 313, one epoch); 0 trains them from the start.
     """
 
     multi_crop: ClassVar[bool] = True  # the stream may add small crops (data.small_crops)
@@ -53,8 +60,12 @@ class SwAV(nn.Module):
         sinkhorn_iterations: int = 3,
         epsilon: float = 0.05,
         gather_distributed: bool = False,
+        freeze_prototypes_steps: int = 0,
     ) -> None:
         super().__init__()
+        if freeze_prototypes_steps < 0:
+            raise ValueError(f"freeze_prototypes_steps must be >= 0, got {freeze_prototypes_steps}")
+        self.freeze_prototypes_steps = freeze_prototypes_steps
         self.backbone = backbone
         self.projection = swav_projection(
             backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
@@ -79,6 +90,12 @@ class SwAV(nn.Module):
         scores = self.prototypes(z).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
         z1, z2 = z[: len(views.first)], z[len(views.first) : len(large)]
         return StepOutput(self.criterion(*scores), z1.detach(), z2.detach())
+
+    def before_optimizer_step(self, step: int) -> None:
+        """During the first ``freeze_prototypes_steps`` steps, drop the prototypes'
+        gradient: the optimiser skips a parameter without one."""
+        if step < self.freeze_prototypes_steps:
+            self.prototypes.weight.grad = None
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor) -> torch.Tensor:
