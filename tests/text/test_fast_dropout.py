@@ -132,9 +132,11 @@ def test_attention_without_dropout_is_transformers_sdpa():
     assert torch.equal(out, ref)
 
 
-def _tiny(tiny_bert_dir: Path, fast: bool, **overrides: float) -> TextEncoder:
+def _tiny(tiny_bert_dir: Path, fast: bool, packed: bool = True, **overrides: float) -> TextEncoder:
     torch.manual_seed(0)
-    return TextEncoder.from_pretrained(tiny_bert_dir, fast_dropout=fast, config_overrides=overrides)
+    return TextEncoder.from_pretrained(
+        tiny_bert_dir, fast_dropout=fast, packed=packed, config_overrides=overrides
+    )
 
 
 def test_use_fast_dropout_swaps_every_dropout_and_the_attention(tiny_bert_dir):
@@ -152,13 +154,19 @@ def test_eval_embeddings_are_unchanged(tiny_bert_dir, sentences):
     assert torch.equal(fast.encode(sentences), plain.encode(sentences))
 
 
+@pytest.mark.parametrize("packed", [True, False])
 def test_training_with_a_negligible_p_matches_eval_through_the_padding_mask(
-    tiny_bert_dir, sentences
+    tiny_bert_dir, sentences, packed
 ):
     """p = 1e-9 keeps every element (its threshold rounds to 0) but takes the training path:
-    the attention function, its mask handling and the dropout modules on padded batches."""
+    the attention function, its mask handling (transformers' mask when padded, the key mask
+    when packed) and the dropout modules on padded batches."""
     encoder = _tiny(
-        tiny_bert_dir, fast=True, hidden_dropout_prob=1e-9, attention_probs_dropout_prob=1e-9
+        tiny_bert_dir,
+        fast=True,
+        packed=packed,
+        hidden_dropout_prob=1e-9,
+        attention_probs_dropout_prob=1e-9,
     )
     tokens = encoder.tokenize(sentences)
     assert not bool(tokens["attention_mask"].all())  # the batch has padding
@@ -167,8 +175,10 @@ def test_training_with_a_negligible_p_matches_eval_through_the_padding_mask(
     assert torch.allclose(trained, evaluated, atol=1e-6)
 
 
-def test_training_embeddings_follow_the_seed_and_carry_gradients(tiny_bert_dir, sentences):
-    encoder = _tiny(tiny_bert_dir, fast=True).train()
+@pytest.mark.parametrize("packed", [True, False])
+def test_training_embeddings_follow_the_seed_and_carry_gradients(tiny_bert_dir, sentences, packed):
+    encoder = _tiny(tiny_bert_dir, fast=True, packed=packed).train()
+    assert encoder.packed is packed
     tokens = encoder.tokenize(sentences)
     torch.manual_seed(1)
     a = encoder(tokens)
