@@ -244,10 +244,15 @@ def test_checkpoint_round_trips_into_a_fresh_method(trained):
         assert any(k.startswith(f"{target}.") for k in saved), target
 
 
-@pytest.mark.parametrize("name", ["moco_v2", "nnclr"])
-def test_killed_and_resumed_run_ends_bit_identical(name, npz_source, tmp_path):
+SWAV_QUEUE = ("method_options.queue_length=16", "method_options.queue_start_step=1")
+
+
+@pytest.mark.parametrize(
+    "name, options", [("moco_v2", ()), ("nnclr", ()), ("swav", SWAV_QUEUE)]
+)  # a queue each; SwAV's fills at step 1 and joins Sinkhorn from step 2, across the resume
+def test_killed_and_resumed_run_ends_bit_identical(name, options, npz_source, tmp_path):
     extra = ("steps=4", "checkpoint_every=2", "keep_checkpoints=3")
-    cfg = tiny_config(name, npz_source, *extra)
+    cfg = tiny_config(name, npz_source, *options, *extra)
     train_run(cfg, tmp_path / "whole", progress=False)
     train_run(cfg, tmp_path / "killed", progress=False)
     for path in list_checkpoints(tmp_path / "killed" / "checkpoints"):

@@ -68,3 +68,46 @@ def test_the_prototypes_are_frozen_for_their_steps_only():
 def test_a_negative_freeze_is_refused():
     with pytest.raises(ValueError, match="freeze_prototypes_steps"):
         tiny_method(SwAV, n_prototypes=5, freeze_prototypes_steps=-1)
+
+
+def test_a_full_queue_joins_sinkhorn_and_the_batch_keeps_its_own_codes():
+    method = tiny_method(SwAV, n_prototypes=5, temperature=0.2, epsilon=0.3, queue_length=4)
+    for _ in range(2):  # two pushes of 6 rows: both queues full (4 newest rows each)
+        method.training_step(tiny_views())
+    assert method._queued_scores() is not None
+    views = tiny_views()
+    queued = [q.negatives() for q in method.queues]  # before this step pushes
+
+    def reference():
+        h = method.backbone(torch.cat([views.first, views.second]))
+        z = F.normalize(method.projection(h), dim=1)
+        c = method.prototypes.weight
+        scores = list((z @ c.t()).chunk(2))
+        codes = [
+            sinkhorn_ref(torch.cat([q @ c.t(), s]).detach(), 3, 0.3)[-len(s) :]
+            for q, s in zip(queued, scores, strict=True)
+        ]
+        return swav_ref(scores, codes, 0.2)
+
+    assert_step_matches_reference(method, views, reference)
+
+
+def test_the_queue_fills_from_its_start_step_and_waits_until_full():
+    method = tiny_method(SwAV, n_prototypes=5, queue_length=8, queue_start_step=1)
+    method.training_step(tiny_views())
+    assert int(method.queues[0].filled) == 0  # step 0 is before the start
+    method.before_optimizer_step(0)
+    method.training_step(tiny_views())
+    assert int(method.queues[0].filled) == 6 and method._queued_scores() is None
+    method.before_optimizer_step(1)
+    method.training_step(tiny_views())
+    assert int(method.queues[1].filled) == 8 and method._queued_scores() is not None
+    kept = method.state_dict()
+    assert {"steps_done", "queues.0.features", "queues.1.features"} <= set(kept)
+
+
+def test_without_a_queue_nothing_is_kept_and_bad_sizes_are_refused():
+    method = tiny_method(SwAV, n_prototypes=5)
+    assert method.queues is None and "steps_done" not in method.state_dict()
+    with pytest.raises(ValueError, match="queue_length"):
+        tiny_method(SwAV, n_prototypes=5, queue_length=-1)

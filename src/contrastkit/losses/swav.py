@@ -131,6 +131,9 @@ class SwAVLoss(nn.Module):
         gather_distributed: Sinkhorn's prototype totals over every rank's batch.
 
     Shapes: ``forward(*scores)`` with V ≥ max(2, assign_crops) tensors (B, K) → scalar.
+    ``queued``, one (Q, K) tensor per assigned crop, are scores of earlier batches' features
+    (SwAV's queue): Sinkhorn runs over those rows and the batch's together and the batch keeps
+    its own B codes, so a small batch still spreads over the prototypes.
 
     Example:
         >>> loss = SwAVLoss()(torch.randn(8, 30), torch.randn(8, 30), torch.randn(8, 30))
@@ -157,19 +160,27 @@ class SwAVLoss(nn.Module):
         self.sinkhorn_iterations, self.assign_crops = sinkhorn_iterations, assign_crops
         self.gather_distributed = gather_distributed
 
-    def forward(self, *scores: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, *scores: torch.Tensor, queued: Sequence[torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        if queued is not None and len(queued) != self.assign_crops:
+            raise ValueError(
+                f"queued holds {len(queued)} score tensors; one per assigned crop "
+                f"({self.assign_crops}) is needed."
+            )
         if len(scores) < self.assign_crops:
             raise ValueError(
                 f"got {len(scores)} crops but codes are computed for the first "
                 f"{self.assign_crops} (assign_crops)."
             )
-        codes = [
-            sinkhorn(
-                s,
+        codes = []
+        for i, s in enumerate(scores[: self.assign_crops]):
+            rows = s if queued is None else torch.cat([queued[i].to(s.dtype), s])  # (Q + B, K)
+            q = sinkhorn(
+                rows,
                 self.sinkhorn_iterations,
                 self.epsilon,
                 gather_distributed=self.gather_distributed,
             )
-            for s in scores[: self.assign_crops]
-        ]
+            codes.append(q[len(rows) - len(s) :])  # the batch's own rows
         return swav_loss(scores, codes, temperature=self.temperature)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from contrastkit import distributed
 from contrastkit.losses import SwAVLoss
 from contrastkit.methods._checks import backbone_dim
 from contrastkit.methods._parts import encode_crops
 from contrastkit.nn.heads import swav_projection
 from contrastkit.nn.prototypes import Prototypes
+from contrastkit.nn.queue import FeatureQueue
 from contrastkit.types import StepOutput, Views
 
 
@@ -33,8 +35,14 @@ class SwAV(nn.Module):
     :meth:`before_optimizer_step`, which drops the prototypes' gradient so the optimiser
     leaves them alone.
 
-    Not implemented (a small-scale choice, stated): the feature queue the authors add for
-    batches under 256.
+    The queue (``queue_length`` > 0; the authors: 3,840 rows for batches of 256, filled from
+    epoch 15): each large crop's projections of the last ``queue_length`` rows seen, pushed
+    from step ``queue_start_step`` on. Once it is full, Sinkhorn runs over the queued rows
+    (scored against the current prototypes) and the batch together, and the batch keeps its
+    own codes, so a small batch is not forced to spread evenly over K prototypes by itself.
+    Under DDP the queue holds every rank's rows (:class:`~contrastkit.nn.queue.FeatureQueue`)
+    and each rank hands Sinkhorn its own share of them, so the gathered totals count every
+    queued row once.
 
     Args:
         backbone: encoder f exposing ``.dim``.
@@ -45,7 +53,13 @@ class SwAV(nn.Module):
         gather_distributed: Sinkhorn's prototype totals over every rank's batch.
         freeze_prototypes_steps: optimiser steps during which the prototypes do not train
             (authors: 313, one epoch); 0 trains them from the start.
+        queue_length: rows kept per large crop for Sinkhorn (authors: 3840 at batch 256);
+            0: no queue.
+        queue_start_step: the optimiser step from which batches are pushed (authors: epoch
+            15); the queue takes part once full.
     """
+
+    steps_done: torch.Tensor  # only with a queue
 
     multi_crop: ClassVar[bool] = True  # the stream may add small crops (data.small_crops)
 
@@ -61,8 +75,12 @@ class SwAV(nn.Module):
         epsilon: float = 0.05,
         gather_distributed: bool = False,
         freeze_prototypes_steps: int = 0,
+        queue_length: int = 0,
+        queue_start_step: int = 0,
     ) -> None:
         super().__init__()
+        if queue_length < 0 or queue_start_step < 0:
+            raise ValueError("queue_length and queue_start_step must be >= 0")
         if freeze_prototypes_steps < 0:
             raise ValueError(f"freeze_prototypes_steps must be >= 0, got {freeze_prototypes_steps}")
         self.freeze_prototypes_steps = freeze_prototypes_steps
@@ -71,6 +89,13 @@ class SwAV(nn.Module):
             backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
         )
         self.prototypes = Prototypes(projection_dim, n_prototypes)
+        self.queue_start_step = queue_start_step
+        self.queues: nn.ModuleList | None = None
+        if queue_length:  # one per large crop; a step counter only where a queue needs it
+            self.queues = nn.ModuleList(
+                FeatureQueue(queue_length, projection_dim) for _ in range(2)
+            )
+            self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
         self.criterion = SwAVLoss(
             temperature,
             sinkhorn_iterations,
@@ -89,13 +114,35 @@ class SwAV(nn.Module):
         z = F.normalize(self.projection(h), dim=1)  # ((2 + V)B, D), unit rows
         scores = self.prototypes(z).chunk(2 + len(views.crops))  # (2 + V) × (B, K)
         z1, z2 = z[: len(views.first)], z[len(views.first) : len(large)]
-        return StepOutput(self.criterion(*scores), z1.detach(), z2.detach())
+        loss = self.criterion(*scores, queued=self._queued_scores())
+        queues = self._queues()
+        if queues and int(self.steps_done) >= self.queue_start_step:
+            for queue, rows in zip(queues, (z1, z2), strict=True):
+                queue.push(rows)
+        return StepOutput(loss, z1.detach(), z2.detach())
+
+    @torch.no_grad()
+    def _queued_scores(self) -> list[torch.Tensor] | None:
+        """Each full queue's rows (this rank's share under DDP) against the current
+        prototypes; None while there is no full queue."""
+        queues = self._queues()
+        if not queues or any(int(q.filled) < q.size for q in queues):
+            return None
+        rows = [q.negatives() for q in queues]  # (Q, D) each, every rank's rows
+        if self.criterion.gather_distributed:  # Sinkhorn gathers them back: count each once
+            rows = [r.tensor_split(distributed.world_size())[distributed.rank()] for r in rows]
+        return [self.prototypes(r) for r in rows]
+
+    def _queues(self) -> list[FeatureQueue]:
+        return [] if self.queues is None else [cast(FeatureQueue, q) for q in self.queues]
 
     def before_optimizer_step(self, step: int) -> None:
         """During the first ``freeze_prototypes_steps`` steps, drop the prototypes'
-        gradient: the optimiser skips a parameter without one."""
+        gradient: the optimiser skips a parameter without one. Counts steps for the queue."""
         if step < self.freeze_prototypes_steps:
             self.prototypes.weight.grad = None
+        if self.queues is not None:
+            self.steps_done += 1  # the queue's start clock; a buffer, so resume keeps it
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor) -> torch.Tensor:
