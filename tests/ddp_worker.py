@@ -14,6 +14,7 @@ import torch.distributed as dist
 
 from contrastkit import distributed
 from contrastkit.losses import (
+    SwAVLoss,
     barlow_twins_loss,
     debiased_info_nce,
     hard_negative_info_nce,
@@ -50,11 +51,24 @@ CASES = {
         ],
         temperature=0.1,
     ),
+    "swav_queued": lambda a, b, y: _swav_queued(a, b),
     "barlow_twins": lambda a, b, y: barlow_twins_loss(
         a, b, lambda_offdiag=0.1, gather_distributed=True
     ),
     "vicreg": lambda a, b, y: vicreg_loss(a, b, gather_distributed=True),
 }
+
+
+def _swav_queued(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """SwAV with a queue: every rank pushes its rows (the queue gathers them) and hands
+    Sinkhorn its share; one process pushes the global batch and hands all of it."""
+    queues = [
+        FeatureQueue(size=len(a) * distributed.world_size(), dim=a.shape[1]) for _ in range(2)
+    ]
+    for queue, x in zip(queues, (a, b), strict=True):
+        queue.double().push(0.5 * x.detach().flip(1))  # earlier "scores": other rows than x
+    loss = SwAVLoss(0.1, 3, 0.5, gather_distributed=True)
+    return loss(a, b, queued=[queue.share() for queue in queues])
 
 
 def global_batch(n_global: int, dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

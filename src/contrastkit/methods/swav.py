@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from contrastkit import distributed
 from contrastkit.losses import SwAVLoss
 from contrastkit.methods._checks import backbone_dim
 from contrastkit.methods._parts import encode_crops
@@ -128,9 +127,8 @@ class SwAV(nn.Module):
         queues = self._queues()
         if not queues or any(int(q.filled) < q.size for q in queues):
             return None
-        rows = [q.negatives() for q in queues]  # (Q, D) each, every rank's rows
-        if self.criterion.gather_distributed:  # Sinkhorn gathers them back: count each once
-            rows = [r.tensor_split(distributed.world_size())[distributed.rank()] for r in rows]
+        gathered = self.criterion.gather_distributed  # Sinkhorn gathers: pass our share only
+        rows = [q.share() if gathered else q.negatives() for q in queues]  # (≤ Q, D) each
         return [self.prototypes(r) for r in rows]
 
     def _queues(self) -> list[FeatureQueue]:

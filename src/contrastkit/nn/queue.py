@@ -80,6 +80,12 @@ class FeatureQueue(nn.Module):
         """
         return self.features[: int(self.filled)].detach().clone()
 
+    def share(self) -> torch.Tensor:
+        """This rank's part of :meth:`negatives` (all of it on one process). The ranks' parts
+        split the rows once, so a computation that gathers over ranks (SwAV's Sinkhorn)
+        counts every queued row once. Shapes: () → (≈ filled / world size, D)."""
+        return self.negatives().tensor_split(distributed.world_size())[distributed.rank()]
+
     def extra_repr(self) -> str:
         return f"size={self.size}, dim={self.dim}"
 
