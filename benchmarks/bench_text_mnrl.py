@@ -198,11 +198,10 @@ def main() -> None:
 
     # per run: the median seconds of its steps after the first WARMUP
     times: dict[str, list[float]] = {name: [] for name in RUNNERS}
-    runners = RUNNERS
     scores: dict[str, dict[str, float]] = {}
     loads = [load_average()]
     for r in range(args.rounds):
-        order = list(runners) if r % 2 == 0 else list(reversed(runners))
+        order = list(RUNNERS) if r % 2 == 0 else list(reversed(RUNNERS))
         for name in order:
             last = r == args.rounds - 1
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:

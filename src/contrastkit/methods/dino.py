@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from contrastkit.losses import DINOLoss
-from contrastkit.methods._checks import backbone_dim, check_base_momentum
+from contrastkit.methods._checks import backbone_dim, check_base_momentum, check_step_count
 from contrastkit.methods._parts import encode_crops
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.nn.prototypes import DINOHead
@@ -75,8 +75,7 @@ class DINO(nn.Module):
         freeze_last_layer_steps: int = 0,
     ) -> None:
         super().__init__()
-        if freeze_last_layer_steps < 0:
-            raise ValueError(f"freeze_last_layer_steps must be >= 0, got {freeze_last_layer_steps}")
+        check_step_count("freeze_last_layer_steps", freeze_last_layer_steps)
         self.freeze_last_layer_steps = freeze_last_layer_steps
         if warmup_teacher_temp is not None and (
             warmup_teacher_temp <= 0 or warmup_teacher_temp_steps < 1

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from contrastkit.losses import SwAVLoss
-from contrastkit.methods._checks import backbone_dim
+from contrastkit.methods._checks import backbone_dim, check_step_count
 from contrastkit.methods._parts import encode_crops
 from contrastkit.nn.heads import swav_projection
 from contrastkit.nn.prototypes import Prototypes
@@ -78,10 +78,12 @@ class SwAV(nn.Module):
         queue_start_step: int = 0,
     ) -> None:
         super().__init__()
-        if queue_length < 0 or queue_start_step < 0:
-            raise ValueError("queue_length and queue_start_step must be >= 0")
-        if freeze_prototypes_steps < 0:
-            raise ValueError(f"freeze_prototypes_steps must be >= 0, got {freeze_prototypes_steps}")
+        for name, steps in (
+            ("freeze_prototypes_steps", freeze_prototypes_steps),
+            ("queue_length", queue_length),
+            ("queue_start_step", queue_start_step),
+        ):
+            check_step_count(name, steps)
         self.freeze_prototypes_steps = freeze_prototypes_steps
         self.backbone = backbone
         self.projection = swav_projection(
