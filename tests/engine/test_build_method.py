@@ -35,6 +35,19 @@ def test_method_options_reach_the_class_beside_the_common_settings():
     assert method.criterion.temperature == 0.3
 
 
+def test_backbone_options_reach_the_backbone_and_bad_ones_say_which():
+    def build(*pairs: str):
+        return build_method(load_config(None, list(pairs)), channels=1, image_size=28).backbone
+
+    backbone = build("model.backbone_options.grid=2", "model.backbone_options.width=4")
+    assert backbone.grid == 2 and backbone.fc.in_features == 8 * 4 * 2 * 2
+    assert build("model.backbone_options.dim=null", "model.backbone_options.grid=4").dim == 4096
+    with pytest.raises(ConfigError, match=r"backbone 'small_cnn' with .*'depth'"):
+        build("model.backbone_options.depth=3")
+    with pytest.raises(ConfigError, match="grid must be a positive integer"):
+        build("model.backbone_options.grid=0")
+
+
 def test_a_boolean_option_from_set_builds_the_ablation():
     cfg = config("method=simsiam", "method_options.predictor=false")
     method = build_method(cfg, channels=1, image_size=8)

@@ -96,6 +96,20 @@ def test_small_cnn_size_and_shapes_are_as_documented():
     assert wide(torch.zeros(2, 3, 40, 40)).shape == (2, 64) and wide.dim == 64
 
 
+def test_small_cnn_grid_keeps_where_a_pattern_was():
+    net = SmallCNN(grid=4)
+    assert net.fc.in_features == 256 * 16
+    assert sum(p.numel() for p in net.parameters()) == 454_112 + 256 * 15 * 256
+    assert net(torch.zeros(2, 1, 40, 40)).shape == (2, 256)  # any input size
+    maps = torch.randn(2, 256, 4, 4)  # what the convolutions hand the pool
+    mirrored = maps.flip(-1)  # the same patterns, on the other side
+    for grid, sees_the_side in ((1, False), (4, True)):
+        net = SmallCNN(grid=grid)
+        net.features = nn.Identity()
+        differs = not torch.allclose(net(maps), net(mirrored), atol=1e-6)
+        assert differs == sees_the_side, grid
+
+
 def test_mlp_flattens_and_passes_options():
     net = build_backbone("mlp", in_channels=2, image_size=5, hidden=(16, 8), dim=4)
     assert isinstance(net, MLPBackbone) and net.in_features == 50 and net.dim == 4
@@ -123,3 +137,5 @@ def test_unknown_names_and_bad_arguments_raise_value_errors():
         ResNetBackbone("resnet101")
     with pytest.raises(ValueError, match="width must be a positive integer"):
         SmallCNN(width=0)
+    with pytest.raises(ValueError, match="grid must be a positive integer"):
+        SmallCNN(grid=0)

@@ -69,6 +69,7 @@ def _export_backbone(run: Path, out: Path) -> None:
     card = {
         "format": "contrastkit-backbone/1",
         "backbone": cfg.model.backbone,
+        "backbone_options": cfg.model.backbone_options,
         "feature_dim": backbone_dim(backbone),
         "input": trained.input,
         "method": cfg.method,

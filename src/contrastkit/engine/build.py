@@ -114,7 +114,18 @@ def build_method(cfg: TrainConfig, channels: int, image_size: int) -> nn.Module:
     from contrastkit.nn.memory_format import use_channels_last
 
     cls = method_class(cfg)
-    backbone = build_backbone(cfg.model.backbone, in_channels=channels, image_size=image_size)
+    try:
+        backbone = build_backbone(
+            cfg.model.backbone,
+            in_channels=channels,
+            image_size=image_size,
+            **cfg.model.backbone_options,
+        )
+    except (TypeError, ValueError) as e:
+        raise ConfigError(
+            f"cannot build backbone {cfg.model.backbone!r} with model.backbone_options "
+            f"{cfg.model.backbone_options}: {e}"
+        ) from e
     if cfg.model.channels_last and any(isinstance(m, nn.Conv2d) for m in backbone.modules()):
         use_channels_last(backbone)
     accepted = inspect.signature(cls.__init__).parameters

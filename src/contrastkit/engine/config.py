@@ -45,6 +45,9 @@ class DataSettings(_Strict):
 
 class ModelSettings(_Strict):
     backbone: str = "small_cnn"  # small_cnn | resnet18 | resnet34 | resnet50 | mlp
+    # keyword arguments of the backbone's class, e.g. {width: 64, grid: 4} for small_cnn or
+    # {cifar_stem: false} for a ResNet (nn/backbones.py)
+    backbone_options: dict[str, Any] = Field(default_factory=dict)
     projection_hidden: int = Field(default=512, ge=1)
     projection_dim: int = Field(default=128, ge=1)
     # convolutions in NHWC memory layout (nn/memory_format.py): same model, faster kernels

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
 class SmallCNN(nn.Module):
-    """Four conv-BN-ReLU blocks, global average pooling and a linear layer to ``dim``.
+    """Four conv-BN-ReLU blocks, average pooling (global or to a grid), a linear layer to ``dim``.
 
     Layout for a 28×28 input, ``w = width``::
 
@@ -15,17 +16,25 @@ class SmallCNN(nn.Module):
         conv3×3(w → 2w, stride 2)         (B, 2w, 14, 14)
         conv3×3(2w → 4w, stride 2)        (B, 4w, 7, 7)
         conv3×3(4w → 8w, stride 2)        (B, 8w, 4, 4)
-        global average pool               (B, 8w)
-        linear(8w → dim)                  (B, dim)
+        average pool to a g×g grid        (B, 8w, g, g)     g = grid
+        flatten, linear(8w·g² → dim)      (B, dim)          no linear when dim is None
 
-    With the defaults (in_channels=1, width=32, dim=256): 454,112 parameters and about
-    12 M multiply-adds per 28×28 image. Any input size works (the pool is global), but the
+    With the defaults (in_channels=1, width=32, dim=256, grid=1): 454,112 parameters and about
+    12 M multiply-adds per 28×28 image. Any input size works (the pool is adaptive), but the
     three stride-2 convolutions are sized for images of roughly 28–64 pixels.
+
+    ``grid=1`` is global average pooling: the features forget where in the image a pattern
+    was. For centred, aligned images (Fashion-MNIST's garments) where it was is part of what
+    the class is, ``grid=4`` keeps the last 4×4 map's layout (+786k parameters in the linear
+    layer at width 32, no extra convolution).
 
     Args:
         in_channels: channels of the input images.
-        dim: size of the output features (``.dim``).
+        dim: size of the output features (``.dim``); ``None`` leaves the linear layer out, so
+            the features are the pooled maps themselves (``.dim`` = 8·width·grid²), as a
+            ResNet's are.
         width: channels of the first block; each later block doubles them.
+        grid: side of the average-pooling grid before the linear layer; 1 is global pooling.
 
     Shapes: (B, in_channels, H, W) → (B, dim).
 
@@ -34,12 +43,14 @@ class SmallCNN(nn.Module):
         torch.Size([2, 256])
     """
 
-    def __init__(self, in_channels: int = 1, dim: int = 256, width: int = 32) -> None:
+    def __init__(
+        self, in_channels: int = 1, dim: int | None = 256, width: int = 32, grid: int = 1
+    ) -> None:
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("dim", dim), ("width", width)):
+        args = (("in_channels", in_channels), ("width", width), ("grid", grid))
+        for name, value in (*args, ("dim", 1 if dim is None else dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        self.dim = dim
         w = width
         self.features = nn.Sequential(
             _block(in_channels, w, stride=1),
@@ -47,11 +58,17 @@ class SmallCNN(nn.Module):
             _block(2 * w, 4 * w, stride=2),
             _block(4 * w, 8 * w, stride=2),
         )
-        self.fc = nn.Linear(8 * w, dim)
+        self.grid = grid
+        pooled = 8 * w * grid * grid
+        self.dim = pooled if dim is None else dim
+        self.fc: nn.Module = nn.Identity() if dim is None else nn.Linear(pooled, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(x)  # (B, 8w, H/8, W/8), rounded up
-        return self.fc(x.mean(dim=(2, 3)))  # (B, dim)
+        if self.grid == 1:
+            return self.fc(x.mean(dim=(2, 3)))  # (B, dim)
+        x = F.adaptive_avg_pool2d(x, self.grid)  # (B, 8w, g, g)
+        return self.fc(x.flatten(1))  # (B, dim)
 
 
 def _block(c_in: int, c_out: int, *, stride: int) -> nn.Sequential:
