@@ -213,7 +213,10 @@ class LightlyTrainer:
         self.base_momentum = 1.0
         torch.manual_seed(cfg.seed)  # the same initial backbone weights as ours
         self.backbone = build_backbone(
-            cfg.model.backbone, in_channels=data.channels, image_size=data.image_size
+            cfg.model.backbone,
+            in_channels=data.channels,
+            image_size=data.image_size,
+            **cfg.model.backbone_options,
         )
         parts = self.build(cfg, self.backbone.dim)
         self.model = nn.ModuleDict({"backbone": self.backbone, **parts}).train()

@@ -157,5 +157,5 @@ def load_backbone(method: nn.Module, source: Path) -> None:
         first = str(e).strip().splitlines()[0]
         raise ConfigError(
             f"model.init_from: {source} holds a different backbone ({first}); use a run "
-            "trained with the same model.backbone and input"
+            "trained with the same model.backbone, model.backbone_options and input"
         ) from None
