@@ -101,6 +101,9 @@ def test_small_cnn_grid_keeps_where_a_pattern_was():
     assert net.fc.in_features == 256 * 16
     assert sum(p.numel() for p in net.parameters()) == 454_112 + 256 * 15 * 256
     assert net(torch.zeros(2, 1, 40, 40)).shape == (2, 256)  # any input size
+    bare = SmallCNN(grid=4, dim=None)  # the pooled grid is the feature, as in a ResNet
+    assert bare.dim == 4096 and bare(torch.zeros(2, 1, 28, 28)).shape == (2, 4096)
+    assert sum(p.numel() for p in bare.parameters()) == 454_112 - 256 * 256 - 256
     maps = torch.randn(2, 256, 4, 4)  # what the convolutions hand the pool
     mirrored = maps.flip(-1)  # the same patterns, on the other side
     for grid, sees_the_side in ((1, False), (4, True)):

@@ -25,7 +25,7 @@ class SmallCNN(nn.Module):
 
     ``grid=1`` is global average pooling: the features forget where in the image a pattern
     was. For centred, aligned images (Fashion-MNIST's garments) where it was is part of what
-    the class is, ``grid=4`` keeps the last 4×4 map's layout (+786k parameters in the linear
+    the class is, ``grid=4`` keeps the last 4×4 map's layout (+983k parameters in the linear
     layer at width 32, no extra convolution).
 
     Args:
