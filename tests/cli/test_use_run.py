@@ -23,7 +23,32 @@ def test_eval_writes_accuracies_above_chance(run_dir, capsys):
     report = json.loads((run_dir / "eval.json").read_text())
     assert report["n_train"] == 512 and report["n_test"] == 10_000
     assert 0.3 < report["knn_accuracy"] <= 1 and 0.1 < report["probe_accuracy"] <= 1
+    assert report["knn_k"] == 10 and report["knn_temperature"] == 0.1  # the run's settings
     assert "kNN accuracy" in capsys.readouterr().out
+
+
+def test_eval_takes_k_and_temperature_for_the_knn_vote(run_dir, capsys):
+    from contrastkit.data.fashion_mnist import load_fashion_mnist
+    from contrastkit.engine.embed import embed_images, eval_transform
+    from contrastkit.engine.run import load_trained
+    from contrastkit.evaluation import knn_accuracy
+
+    args = ["eval", "--run", str(run_dir), "--device", "cpu", "-q", "--no-probe"]
+    assert main([*args, "--knn-k", "3", "--knn-temperature", "0.5"]) == 0
+    report = json.loads((run_dir / "eval.json").read_text())
+    assert report["knn_k"] == 3 and report["knn_temperature"] == 0.5
+    assert "(k=3, τ=0.5)" in capsys.readouterr().out
+    # the same vote, computed here from the run's embeddings of its bank (eval.max_train=512)
+    trained = load_trained(run_dir)
+    prepare = eval_transform(trained.input, torch.device("cpu"))
+    bank = load_fashion_mnist("train").subset(torch.arange(512))
+    encode, cpu = trained.method.embed, torch.device("cpu")
+    xb, yb = embed_images(encode, bank, prepare, device=cpu, progress=False)
+    xt, yt = embed_images(encode, load_fashion_mnist("test"), prepare, device=cpu, progress=False)
+    expected = knn_accuracy(xb, yb, xt, yt, k=3, temperature=0.5)
+    assert report["knn_accuracy"] == pytest.approx(expected, abs=1e-9)
+    assert main([*args, "--knn-k", "0"]) != 0  # a vote needs a neighbour
+    assert main([*args, "--knn-temperature", "0"]) != 0
 
 
 def test_embed_writes_one_row_and_one_id_per_image(run_dir, tmp_path):
@@ -51,7 +76,10 @@ def test_export_round_trips_the_backbone(run_dir, tmp_path):
         and card["feature_dim"] == 256
         and card["trained_steps"] == 2
     )
-    fresh = build_backbone(card["backbone"], in_channels=1, image_size=28)
+    assert card["backbone_options"] == {}
+    fresh = build_backbone(
+        card["backbone"], in_channels=1, image_size=28, **card["backbone_options"]
+    )
     fresh.load_state_dict(load_file(tmp_path / "exp" / "backbone.safetensors"))
     fresh.eval()
     x = torch.randn(4, 1, 28, 28)

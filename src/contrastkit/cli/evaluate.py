@@ -15,6 +15,14 @@ def evaluate(
     ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
     no_probe: bool = typer.Option(False, "--no-probe", help="Skip the linear probe."),
+    knn_k: int = typer.Option(
+        None, "--knn-k", min=1, help="Neighbours that vote (default: the run's eval.knn_k)."
+    ),
+    knn_temperature: float = typer.Option(
+        None,
+        "--knn-temperature",
+        help="Temperature (> 0) of the vote weights (default: the run's eval.knn_temperature).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Evaluate a run's encoder; prints the scores and writes eval.json in the run.
@@ -24,7 +32,11 @@ def evaluate(
     """
     from contrastkit.engine.text_run import is_text_run
 
+    if knn_temperature is not None and not knn_temperature > 0:
+        raise typer.BadParameter(f"--knn-temperature must be > 0, got {knn_temperature}")
     if is_text_run(run):
+        if knn_k is not None or knn_temperature is not None:
+            raise typer.BadParameter("--knn-k and --knn-temperature apply to image runs only")
         _evaluate_text(run, data, device, quiet)
         return
     from contrastkit.engine.build import (
@@ -57,15 +69,16 @@ def evaluate(
         test,
         eval_transform(trained.input, dev),
         device=dev,
-        knn_k=cfg.eval.knn_k,
-        knn_temperature=cfg.eval.knn_temperature,
+        knn_k=cfg.eval.knn_k if knn_k is None else knn_k,
+        knn_temperature=cfg.eval.knn_temperature if knn_temperature is None else knn_temperature,
         probe_epochs=None if no_probe else cfg.eval.probe_epochs,
         progress=not quiet,
     )
     write_json(run / "eval.json", report)
     probe = "skipped" if report.probe_accuracy is None else f"{report.probe_accuracy:.2%}"
     typer.echo(
-        f"kNN accuracy {report.knn_accuracy:.2%}  linear probe {probe}  (step {trained.step})"
+        f"kNN accuracy {report.knn_accuracy:.2%} (k={report.knn_k}, τ={report.knn_temperature:g})"
+        f"  linear probe {probe}  (step {trained.step})"
     )
 
 

@@ -18,6 +18,8 @@ class EvalReport:
     n_train: int
     n_test: int
     feature_dim: int
+    knn_k: int
+    knn_temperature: float
 
 
 def evaluate_encoder(
@@ -50,7 +52,8 @@ def evaluate_encoder(
     probe = None
     if probe_epochs is not None:
         probe = linear_probe(train_x, train_y, test_x, test_y, epochs=probe_epochs).test_accuracy
-    return EvalReport(float(knn), probe, len(train_y), len(test_y), int(train_x.shape[1]))
+    dim = int(train_x.shape[1])
+    return EvalReport(float(knn), probe, len(train_y), len(test_y), dim, knn_k, knn_temperature)
 
 
 def flatten_pixels(x: torch.Tensor) -> torch.Tensor:
