@@ -53,15 +53,15 @@ def main() -> None:
     if code != 0:
         raise SystemExit(code)
     wall = time.perf_counter() - started
-    if cli(["eval", "--run", str(args.out)]) != 0:
-        raise SystemExit("evaluation failed")
-    report = json.loads((args.out / "eval.json").read_text())
+    # solo-learn's and DINO's k = 20 first, then the run's own vote (InstDisc/lightly's k =
+    # 200) and the probe, whose eval.json stays in the run
+    knn20 = evaluate(args.out, "--knn-k", "20", "--no-probe")["knn_accuracy"]
+    report = evaluate(args.out)
     config = json.loads((args.out / "config.json").read_text())
     rows = [json.loads(line) for line in (args.out / "metrics.jsonl").read_text().splitlines()]
     rates = sorted(r["images_per_second"] for r in rows if "images_per_second" in r)
 
     knn, probe = report["knn_accuracy"], report["probe_accuracy"]
-    knn20 = knn_at(args.out, k=20)  # DINO's protocol (k = 20), beside InstDisc/lightly's 200
     body = (
         "| epochs | steps | batch | τ | backbone | wall s (this invocation) | median img/s "
         "| kNN acc | kNN acc, k = 20 | linear probe |\n"
@@ -85,27 +85,11 @@ def main() -> None:
         append_results(REPO / "benchmarks" / "RESULTS.md", "bench_simclr_long.py", body)
 
 
-def knn_at(run: Path, *, k: int) -> float:
-    """kNN accuracy of the run's encoder with ``k`` neighbours (the run's τ), no probe."""
-    from contrastkit.engine.build import encoder_of, load_eval_data, load_image_data
-    from contrastkit.engine.embed import eval_transform
-    from contrastkit.engine.evaluate import evaluate_encoder
-    from contrastkit.engine.run import load_trained
-
-    device = resolve_device("auto")
-    trained = load_trained(run, device)
-    cfg = trained.config
-    report = evaluate_encoder(
-        encoder_of(trained.method),
-        load_image_data(cfg).train,
-        load_eval_data(cfg),
-        eval_transform(trained.input, device),
-        device=device,
-        knn_k=k,
-        knn_temperature=cfg.eval.knn_temperature,
-        probe_epochs=None,
-    )
-    return report.knn_accuracy
+def evaluate(run: Path, *options: str) -> dict:
+    """``contrastkit eval --run RUN OPTIONS``; its eval.json."""
+    if cli(["eval", "--run", str(run), *options]) != 0:
+        raise SystemExit("evaluation failed")
+    return json.loads((run / "eval.json").read_text())
 
 
 if __name__ == "__main__":
