@@ -113,6 +113,27 @@ def test_small_cnn_grid_keeps_where_a_pattern_was():
         assert differs == sees_the_side, grid
 
 
+def test_small_cnn_feature_bn_standardises_without_learning_anything():
+    plain, normed = SmallCNN(grid=4, dim=None), SmallCNN(grid=4, dim=None, feature_bn=True)
+    assert sum(p.numel() for p in normed.parameters()) == sum(
+        p.numel() for p in plain.parameters()
+    )
+    normed.load_state_dict(plain.state_dict(), strict=False)  # same weights, plus the BN
+    images = torch.randn(64, 1, 28, 28)
+    raw = plain(images)
+    assert raw.min() >= 0  # pooled ReLU maps: the positive orthant
+    out = normed(images)  # training mode: the batch's own statistics
+    assert torch.allclose(out.mean(0), torch.zeros(4096), atol=1e-5)
+    spread = raw.var(0, unbiased=False)  # some positions are 0 for the whole batch
+    expected_var = spread / (spread + normed.norm.eps)
+    assert torch.allclose(out.var(0, unbiased=False), expected_var, atol=1e-3)
+    plain.load_state_dict(normed.state_dict(), strict=False)  # the same running statistics
+    normed.eval(), plain.eval()  # eval mode: the running statistics, the same for every batch
+    stats = normed.norm
+    expected = (plain(images[:3]) - stats.running_mean) / (stats.running_var + stats.eps).sqrt()
+    assert torch.allclose(normed(images[:3]), expected, atol=1e-5)
+
+
 def test_mlp_flattens_and_passes_options():
     net = build_backbone("mlp", in_channels=2, image_size=5, hidden=(16, 8), dim=4)
     assert isinstance(net, MLPBackbone) and net.in_features == 50 and net.dim == 4
@@ -142,3 +163,5 @@ def test_unknown_names_and_bad_arguments_raise_value_errors():
         SmallCNN(width=0)
     with pytest.raises(ValueError, match="grid must be a positive integer"):
         SmallCNN(grid=0)
+    with pytest.raises(ValueError, match="feature_bn must be true or false"):
+        SmallCNN(feature_bn="yes")  # type: ignore[arg-type]
