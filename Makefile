@@ -75,7 +75,7 @@ bench: install data
 # SimCLR for many epochs toward the >= 88% kNN target: 50 epochs take ~37 min on 2 cores with
 # native bf16 (well over an hour without), so not part of `bench`.
 bench-long: install data
-	$(PY) benchmarks/bench_simclr_long.py --epochs 50
+	$(PY) benchmarks/bench_simclr_long.py
 
 # Every method of METHODS beside lightly's composition of it, 1 epoch each, one table: about
 # 45 min on 2 cores, so not part of `bench`. Each method's row also goes to
