@@ -115,9 +115,7 @@ def test_small_cnn_grid_keeps_where_a_pattern_was():
 
 def test_small_cnn_feature_bn_standardises_without_learning_anything():
     plain, normed = SmallCNN(grid=4, dim=None), SmallCNN(grid=4, dim=None, feature_bn=True)
-    assert sum(p.numel() for p in normed.parameters()) == sum(
-        p.numel() for p in plain.parameters()
-    )
+    assert sum(p.numel() for p in normed.parameters()) == sum(p.numel() for p in plain.parameters())
     normed.load_state_dict(plain.state_dict(), strict=False)  # same weights, plus the BN
     images = torch.randn(64, 1, 28, 28)
     raw = plain(images)

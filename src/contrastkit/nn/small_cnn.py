@@ -84,10 +84,8 @@ class SmallCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(x)  # (B, 8w, H/8, W/8), rounded up
-        if self.grid == 1:
-            x = x.mean(dim=(2, 3))  # (B, 8w)
-        else:
-            x = F.adaptive_avg_pool2d(x, self.grid).flatten(1)  # (B, 8w·g²)
+        # (B, 8w·g²); global pooling as a plain mean
+        x = x.mean(dim=(2, 3)) if self.grid == 1 else F.adaptive_avg_pool2d(x, self.grid).flatten(1)
         return self.norm(self.fc(x))  # (B, dim)
 
 
