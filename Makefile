@@ -72,7 +72,7 @@ bench: install data
 	$(PY) benchmarks/bench_text_cached.py
 	$(PY) benchmarks/bench_supcon_fewlabels.py
 
-# SimCLR for many epochs toward the >= 88% kNN target: 50 epochs take ~37 min on 2 cores with
+# SimCLR for many epochs toward the >= 88% kNN target: 50 epochs take ~35 min on 2 cores with
 # native bf16 (well over an hour without), so not part of `bench`.
 bench-long: install data
 	$(PY) benchmarks/bench_simclr_long.py

@@ -21,7 +21,9 @@ import typer
 # pooling, benchmarks/bench_step_speed.py; the grid's wider head costs ~15%); then ~2.5 minutes
 # of evaluation (kNN of 10k test against 60k train images, probe), so ~10 minutes in all.
 DEMO_STEPS_BF16, DEMO_STEPS_FLOAT32 = 2000, 1000
-# The recipe of configs/simclr.yaml. Short pilots on Fashion-MNIST (600 steps, 2026-12-02,
+# The recipe configs/simclr.yaml had when the demo's table was measured; the preset has since
+# moved to crops of (0.8, 1) and feature_bn (50-epoch gains, not re-measured for the demo).
+# Short pilots on Fashion-MNIST (600 steps, 2026-12-02,
 # kNN k=200): crops of (0.5, 1) of the area beat SimCLR's (0.2, 1) by 0.7 points (the items
 # are centred and fill the frame, so small crops lose the class), and τ = 0.1 beat 0.2 by 0.4.
 # 5-epoch pilots: the small CNN's last 4×4 map kept as the 4,096-d features (grid 4, no
