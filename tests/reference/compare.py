@@ -30,5 +30,6 @@ def assert_same_value_and_grads(
     torch.testing.assert_close(value, ref_value, atol=atol, rtol=rtol)
     for i, (g, r) in enumerate(zip(grads, ref_grads, strict=True)):
         torch.testing.assert_close(g, r, atol=atol, rtol=rtol, msg=lambda m, i=i: f"input {i}: {m}")
-    # the comparison is vacuous if everything is zero: make sure some gradient flowed
-    assert any(bool(r.abs().max() > 0) for r in ref_grads) or float(ref_value) == 0.0
+    # the comparison is vacuous if everything is zero: make sure some gradient flowed, unless
+    # the loss is saturated at 0 (the reference may round to ~1e-17 rather than exactly 0)
+    assert any(bool(r.abs().max() > 0) for r in ref_grads) or abs(float(ref_value)) <= atol
