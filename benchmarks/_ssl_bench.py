@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 import torch
 from torch import nn
@@ -36,20 +36,15 @@ from _common import interleave, load_average, median
 from contrastkit.augment import EvalTransform, SimCLRRecipe
 from contrastkit.data import ImageArrays
 from contrastkit.engine import rng
-from contrastkit.engine.build import (
-    ImageData,
-    build_method,
-    build_stream,
-    load_eval_data,
-    loop_settings,
-    optimizer_of,
-)
-from contrastkit.engine.config import TrainConfig
-from contrastkit.engine.evaluate import EvalReport, evaluate_encoder
+from contrastkit.engine.build import loop_settings, optimizer_of
 from contrastkit.engine.loop import LoopSettings, train
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import cosine_momentum, warmup_cosine
+from contrastkit.methods.base import encoder_of
 from contrastkit.nn import build_backbone
+from contrastkit.tasks.images.build import ImageData, build_method, build_stream, load_eval_data
+from contrastkit.tasks.images.config import ImageConfig
+from contrastkit.tasks.images.evaluate import EvalReport, evaluate_encoder
 
 CPU = torch.device("cpu")
 BATCH, PER_EPOCH = 256, 60_000 // 256  # the CLI's default batch; full batches per epoch
@@ -86,18 +81,16 @@ class Ours:
     GradScaler's calls are no-ops and left out): lr, seed, forward, backward, clipping when
     ``optim.clip_grad`` is set, optimiser step, then the EMA target update with the step's
     momentum for a method that has one (queue pushes and DINO's centre happen inside the
-    method's forward, as in the loop)."""
+    method's training step, as in the loop)."""
 
-    def __init__(self, cfg: TrainConfig, data: ImageData) -> None:
+    def __init__(self, cfg: ImageConfig, data: ImageData) -> None:
         self.name = f"contrastkit {cfg.method}"
         torch.manual_seed(cfg.seed)  # as train_run: identical initial weights
         self.method = build_method(cfg, data.channels, data.image_size).train()
-        self.embed = cast(Callable[[torch.Tensor], torch.Tensor], self.method.embed)  # h = f(x)
+        self.embed = encoder_of(self.method)  # h = f(x)
         self.stream = build_stream(cfg, data, CPU)
         self.optimizer = optimizer_of(cfg, self.method)
-        self.settings = loop_settings(
-            cfg, len(self.stream.batches), progress=False, method=self.method
-        )
+        self.settings = loop_settings(cfg, len(self.stream.batches), self.method, progress=False)
         if self.settings.accumulate != 1 or self.settings.amp != "none":
             raise ValueError(
                 f"{self.name}: the benchmark replays the loop with optim.accumulate=1 and "
@@ -111,7 +104,7 @@ class Ours:
             set_lr(self.optimizer, lr_at(self.step, s))
             self.optimizer.zero_grad(set_to_none=True)
             torch.manual_seed(rng.step_seed(s.seed, self.step, 0, 0))  # micro-batch 0, rank 0
-            out = self.method(next(self.views))
+            out = self.method.training_step(next(self.views))  # type: ignore[operator]
             out.loss.backward()
             self.loss = out.loss.detach().item()
             if not math.isfinite(self.loss):
@@ -124,7 +117,7 @@ class Ours:
             self.step += 1
 
 
-def check_ours_is_the_loop(cfg: TrainConfig, data: ImageData) -> None:
+def check_ours_is_the_loop(cfg: ImageConfig, data: ImageData) -> None:
     """``Ours.run`` ends with the same state as ``engine.loop.train``, bit for bit: every
     tensor of the state dict (weights, EMA targets, queues, prototypes, centres, batch-norm
     statistics), any non-persistent buffer, and the optimiser's moments.
@@ -207,7 +200,7 @@ class LightlyTrainer:
     note = ""  # how the composition differs from ours, printed with the table
     hyper: tuple[str, ...] = ()  # the method's hyper-parameters, printed with the note
 
-    def __init__(self, cfg: TrainConfig, data: ImageData, num_workers: int) -> None:
+    def __init__(self, cfg: ImageConfig, data: ImageData, num_workers: int) -> None:
         self.name = f"lightly {cfg.method}"
         self.targets: list[tuple[nn.Module, nn.Module]] = []  # (online, momentum copy)
         self.base_momentum = 1.0
@@ -232,10 +225,10 @@ class LightlyTrainer:
         )
         batches = build_stream(cfg, data, CPU).batches  # the same sample order as ours
         self.order = endless(batches.epoch)
-        self.settings = loop_settings(cfg, len(batches), progress=False)
+        self.settings = loop_settings(cfg, len(batches), self.model, progress=False)
         self.step, self.loss = 0, math.nan
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         raise NotImplementedError
 
     def loss_of(self, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
@@ -338,7 +331,7 @@ def load_text(loads: list[float]) -> str:
 
 
 def evaluate(
-    encoder: Callable[[torch.Tensor], Any], cfg: TrainConfig, data: ImageData, *, probe: bool
+    encoder: Callable[[torch.Tensor], Any], cfg: ImageConfig, data: ImageData, *, probe: bool
 ) -> EvalReport:
     """What ``contrastkit eval`` reports: weighted kNN (``eval.knn_k``, ``eval.knn_temperature``)
     on the 10k test images with the train images as the bank, and with ``probe`` the linear
@@ -354,6 +347,6 @@ def evaluate(
     )  # fmt: skip
 
 
-def knn(encoder: Callable[[torch.Tensor], Any], cfg: TrainConfig, data: ImageData) -> float:
+def knn(encoder: Callable[[torch.Tensor], Any], cfg: ImageConfig, data: ImageData) -> float:
     """Weighted kNN (k 200, τ 0.1) on the 10k test images, the 60k train images as the bank."""
     return evaluate(encoder, cfg, data, probe=False).knn_accuracy

@@ -67,9 +67,10 @@ from _ssl_bench import (
     run_interleaved,
 )
 from contrastkit.augment import SimCLRRecipe
-from contrastkit.engine.build import load_image_data
-from contrastkit.engine.config import TrainConfig, load_config
-from contrastkit.methods import METHODS
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import load_image_data
+from contrastkit.tasks.images.config import ImageConfig
+from contrastkit.tasks.images.methods import METHODS
 
 NOISE = 0.005  # an accuracy difference we call a tie: 0.5 points (binomial SE ≈ 0.36 on 10k)
 SPEEDUP = 1.2  # throughput target: ours ≥ 1.2× lightly's
@@ -78,7 +79,7 @@ QUICK_BANK = 10_000  # --quick: the kNN bank (and probe train set) is the first 
 
 def method_config(
     method: str, steps: int, bank: int | None = None, seed: int | None = None
-) -> TrainConfig:
+) -> ImageConfig:
     """Our preset ``configs/<method>.yaml`` for ``steps`` steps on the CPU and Fashion-MNIST;
     ``bank`` caps the train images evaluation uses (``eval.max_train``), ``seed`` replaces
     the preset's (initial weights, sample order and views of both sides)."""
@@ -95,7 +96,7 @@ def method_config(
     return cfg
 
 
-def option(cfg: TrainConfig, name: str) -> Any:
+def option(cfg: ImageConfig, name: str) -> Any:
     """A hyper-parameter exactly as our method receives it: ``temperature`` or a
     ``method_options`` entry of the config, else the default of our method's class."""
     if name == "temperature" and cfg.temperature is not None:
@@ -120,7 +121,7 @@ class LightlySimCLR(LightlyTrainer):
     )
     hyper = ("temperature",)
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import NTXentLoss
         from lightly.models.modules import SimCLRProjectionHead
 
@@ -137,7 +138,7 @@ class LightlySimCLR(LightlyTrainer):
 class LightlyMomentum(LightlyTrainer):
     """A peer whose targets are momentum copies of its backbone and ``self.head``."""
 
-    def momentum_encoder(self, cfg: TrainConfig) -> dict[str, nn.Module]:
+    def momentum_encoder(self, cfg: ImageConfig) -> dict[str, nn.Module]:
         """lightly's momentum copies of the backbone and ``self.head``, moved from the
         preset's ``base_momentum`` on; the modules for :meth:`build` to return."""
         self.base_momentum = option(cfg, "base_momentum")
@@ -157,7 +158,7 @@ class LightlyMoCoV2(LightlyMomentum):
     )
     hyper = ("temperature", "queue_size", "base_momentum")
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import NTXentLoss
         from lightly.models.modules import MoCoProjectionHead
 
@@ -186,7 +187,7 @@ class LightlyMoCoV3(LightlyMomentum):
     )
     hyper = ("temperature", "base_momentum")
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.models.modules import BYOLPredictionHead, MoCoProjectionHead
 
         hidden, out = cfg.model.projection_hidden, cfg.model.projection_dim
@@ -217,7 +218,7 @@ class LightlyBYOL(LightlyMomentum):
     )
     hyper = ("base_momentum",)
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import NegativeCosineSimilarity
         from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
 
@@ -244,7 +245,7 @@ class LightlySimSiam(LightlyTrainer):
     )
     hyper = ("predictor_hidden",)
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import NegativeCosineSimilarity
         from lightly.models.modules import SimSiamPredictionHead, SimSiamProjectionHead
 
@@ -275,7 +276,7 @@ class LightlySwAV(LightlyTrainer):
     )
     hyper = ("temperature", "n_prototypes", "sinkhorn_iterations", "epsilon")
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import SwaVLoss
         from lightly.models.modules import SwaVProjectionHead, SwaVPrototypes
 
@@ -306,7 +307,7 @@ class LightlyBarlowTwins(LightlyTrainer):
     )
     hyper = ("lambda_offdiag",)
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import BarlowTwinsLoss
         from lightly.models.modules import BarlowTwinsProjectionHead
 
@@ -327,7 +328,7 @@ class LightlyVICReg(LightlyTrainer):
     )
     hyper = ("sim_coeff", "std_coeff", "cov_coeff")
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import VICRegLoss
         from lightly.models.modules.heads import VICRegProjectionHead  # not re-exported
 
@@ -357,7 +358,7 @@ class LightlyDINO(LightlyTrainer):
     )
     hyper = ("out_dim", "student_temp", "teacher_temp", "center_momentum", "base_momentum")
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import DINOLoss
         from lightly.models.modules import DINOProjectionHead
 
@@ -410,7 +411,7 @@ class LightlyNNCLR(LightlyTrainer):
     )
     hyper = ("temperature", "support_size", "predictor_hidden")
 
-    def build(self, cfg: TrainConfig, dim: int) -> dict[str, nn.Module]:
+    def build(self, cfg: ImageConfig, dim: int) -> dict[str, nn.Module]:
         from lightly.loss import NTXentLoss
         from lightly.models.modules import (
             NNCLRPredictionHead,

@@ -39,22 +39,18 @@ from _common import (
     machine_description,
     median,
 )
-from contrastkit.engine.build import (
-    ImageData,
-    build_method,
-    build_monitor,
-    build_stream,
-    load_image_data,
-    loop_settings,
-)
-from contrastkit.engine.config import TrainConfig, load_config
+from contrastkit.engine.build import loop_settings
 from contrastkit.engine.loop import TrainResult, train
 from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import build_optimizer
-from contrastkit.engine.views import ViewStream
+from contrastkit.engine.stream import BatchStream
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import ImageData, build_method, build_stream, load_image_data
+from contrastkit.tasks.images.config import ImageConfig
+from contrastkit.tasks.images.monitor import build_monitor
 
 CPU = torch.device("cpu")
-EVERY = TrainConfig().monitor.every  # the default interval
+EVERY = ImageConfig().monitor.every  # the default interval
 ON, OFF = f"monitor every {EVERY}", "monitor off"
 
 
@@ -63,10 +59,10 @@ class Run:
     result: TrainResult
     monitor: Monitor | None
     method: nn.Module
-    stream: ViewStream
+    stream: BatchStream
 
 
-def config(batch: int) -> TrainConfig:
+def config(batch: int) -> ImageConfig:
     return load_config(
         overrides=[
             "device=cpu",
@@ -78,15 +74,16 @@ def config(batch: int) -> TrainConfig:
     )
 
 
-def one_run(cfg: TrainConfig, data: ImageData, monitored: bool) -> Run:
-    """``train`` from scratch for ``cfg.steps`` steps, as ``engine.run.train_run`` builds it."""
+def one_run(cfg: ImageConfig, data: ImageData, monitored: bool) -> Run:
+    """``train`` from scratch for ``cfg.steps`` steps, as ``engine.run.train_run`` builds it
+    for the image task."""
     torch.manual_seed(cfg.seed)
     method = build_method(cfg, data.channels, data.image_size)
     stream = build_stream(cfg, data, CPU)
     optimizer = build_optimizer(
         method, cfg.optim.name, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay
     )
-    settings = loop_settings(cfg, len(stream.batches), progress=False, method=method)
+    settings = loop_settings(cfg, len(stream.batches), method, progress=False)
     info = {
         "channels": data.channels,
         "image_size": data.image_size,
@@ -115,7 +112,7 @@ def one_run(cfg: TrainConfig, data: ImageData, monitored: bool) -> Run:
 def probe_seconds(run: Run, repeats: int = 5) -> float:
     """Median seconds of one ``Monitor.observe`` on a monitored run's trained model."""
     assert run.monitor is not None
-    out = run.method(next(iter(run.stream.epoch(0))))
+    out = run.method.training_step(next(iter(run.stream.epoch(0))))  # type: ignore[operator]
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -144,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in (ON, OFF) if r % 2 == 0 else (OFF, ON):
             run = one_run(cfg, data, monitored=name == ON)
             monitored = run if name == ON else monitored
-            ips[name].append(run.result.images_per_second)
+            ips[name].append(run.result.samples_per_second)
             seconds[name].append(run.result.seconds)
             print(f"round {r + 1} {name:>16}: {ips[name][-1]:7.1f} images/s", flush=True)
         loads.append(load_average())

@@ -50,15 +50,16 @@ from _ssl_bench import (
     run_interleaved,
 )
 from bench_methods import LightlySimCLR as Lightly
-from contrastkit.engine.build import load_image_data
-from contrastkit.engine.config import TrainConfig, load_config
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import load_image_data
+from contrastkit.tasks.images.config import ImageConfig
 
 OURS, PEER = "contrastkit SimCLR", "lightly SimCLR"
 TAU = 0.5  # SimCLR's default (the paper's τ at batch 256)
 KNN_NOISE = 0.005  # a kNN accuracy difference we call a tie: 0.5 points; see METHOD
 
 
-def config(steps: int) -> TrainConfig:
+def config(steps: int) -> ImageConfig:
     """Our CLI's defaults (small_cnn, 512 → 128 head, AdamW 2e-3, wd 1e-4, batch 256) with
     SimCLR's τ spelled out so lightly gets the same number."""
     overrides = [f"steps={steps}", f"temperature={TAU}", "device=cpu", "data.source=fashion-mnist"]

@@ -62,7 +62,7 @@ def main() -> None:
     report = evaluate(args.out)
     config = json.loads((args.out / "config.json").read_text())
     rows = [json.loads(line) for line in (args.out / "metrics.jsonl").read_text().splitlines()]
-    rates = sorted(r["images_per_second"] for r in rows if "images_per_second" in r)
+    rates = sorted(r["samples_per_second"] for r in rows if "samples_per_second" in r)
 
     knn, probe = report["knn_accuracy"], report["probe_accuracy"]
     body = (

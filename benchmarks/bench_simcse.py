@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 
 from _common import REPO, append_results, load_average
-from contrastkit.engine.config import load_any_config
-from contrastkit.engine.text_evaluate import sts_score
-from contrastkit.engine.text_run import build_text_method, load_trained_text, train_text_run
+from contrastkit.api import open_run, train
+from contrastkit.tasks import load_config
+from contrastkit.tasks.text.build import build_text_method
+from contrastkit.tasks.text.evaluate import sts_score
 
 
 def main() -> None:
@@ -49,14 +49,14 @@ def main() -> None:
         f"optim.lr={args.lr}",
         "checkpoint_every=100000",
     ]
-    cfg = load_any_config(REPO / "configs" / "simcse.yaml", settings)
+    cfg = load_config(REPO / "configs" / "simcse.yaml", settings)
     load = [load_average()]
-    torch.manual_seed(cfg.seed)  # the initial weights train_text_run starts from
+    torch.manual_seed(cfg.seed)  # the initial weights the run starts from
     start = sts_score(build_text_method(cfg).encoder, "dev")  # type: ignore[arg-type]
     print("random init", start, flush=True)
     with tempfile.TemporaryDirectory() as run:
-        result = train_text_run(cfg, Path(run))  # type: ignore[arg-type]
-        trained = load_trained_text(Path(run)).encoder
+        result = train(cfg, out=run)
+        trained = open_run(run).encoder()
         end, test = sts_score(trained, "dev"), sts_score(trained, "test")
     load.append(load_average())
     print("trained", end, test, f"{result.steps} steps {result.seconds:.0f} s", flush=True)
@@ -75,7 +75,7 @@ cosine, τ {args.temperature}, dropout 0.1 (the model's) as the only augmentatio
 the paper's 0.05: from random weights two dropout views are far easier to match than from a
 pre-trained BERT, the loss at τ 0.05 falls to ~1e-4 within 100 steps and its gradient vanishes
 (pilot, 1,000 steps of this model: dev Spearman 0.622 at τ 0.05, 0.652 at τ 0.2).
-Training {result.seconds / 60:.1f} min ({result.images_per_second:.0f} sentences/s). 1-minute
+Training {result.seconds / 60:.1f} min ({result.samples_per_second:.0f} sentences/s). 1-minute
 load average {min(load):.2f}–{max(load):.2f}.
 """
     append_results(REPO / "benchmarks" / "RESULTS.md", "bench_simcse.py", body)

@@ -1,6 +1,6 @@
 """The demo's SimCLR step in three precisions/layouts: float32 NCHW, channels-last, + bf16.
 
-One process, the same 40-step `train_run` (demo recipe, monitor off) per variant, variants
+One process, the same 40-step `contrastkit.api.train` (demo recipe, monitor off) per variant, variants
 alternating for --rounds rounds; images/s from each run's own loop timing. Appends to
 RESULTS.md. bf16 rows are skipped where the machine has no native bf16.
 
@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-from pathlib import Path
 
 from _common import REPO, append_results, load_average
+from contrastkit.api import train
 from contrastkit.engine.build import resolve_device
-from contrastkit.engine.config import load_config
 from contrastkit.engine.precision import native_bf16
-from contrastkit.engine.run import train_run
+from contrastkit.tasks import load_config
 
 RECIPE = ["temperature=0.1", "data.crop_scale=[0.5, 1.0]", "monitor.every=0", "device=cpu"]
 VARIANTS = {
@@ -43,7 +42,7 @@ def main() -> None:
         for name, extra in variants.items():
             cfg = load_config(overrides=[f"steps={args.steps}", *RECIPE, *extra])
             with tempfile.TemporaryDirectory() as run:
-                speed[name].append(train_run(cfg, Path(run), progress=False).images_per_second)
+                speed[name].append(train(cfg, out=run, progress=False).samples_per_second)
             loads.append(load_average())
             print(f"{name}: {speed[name][-1]:.0f} images/s", flush=True)
     if args.no_record:
@@ -59,7 +58,7 @@ def main() -> None:
         + f"""
 
 The SimCLR step of `contrastkit demo` (small CNN, batch 256, kornia views, NT-Xent τ 0.1,
-AdamW) on the CPU: {args.steps} steps of `train_run` per variant, monitor off, variants
+AdamW) on the CPU: {args.steps} steps of `contrastkit.api.train` per variant, monitor off, variants
 alternating over {args.rounds} rounds in one process; images/s is the loop's own figure
 (TrainResult). Channels-last is a memory layout (same values, same state dict); bf16 is
 autocast with the loss in float32. 1-minute load average {min(loads):.2f}–{max(loads):.2f}.

@@ -26,11 +26,12 @@ from pathlib import Path
 import torch
 
 from _common import REPO, append_results, load_average
+from contrastkit.api import open_run, train
 from contrastkit.augment import EvalTransform
-from contrastkit.engine.build import load_eval_data, load_image_data, resolve_device
-from contrastkit.engine.config import load_config
+from contrastkit.engine.build import resolve_device
 from contrastkit.engine.precision import native_bf16
-from contrastkit.engine.run import load_trained, train_run
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import load_eval_data, load_image_data
 
 FRACTIONS = {"1%": (600, 300), "10%": (6000, 600)}  # labelled images, fine-tuning steps
 VARIANTS = {
@@ -43,7 +44,7 @@ PRETRAIN = ["temperature=0.1", "data.crop_scale=[0.5, 1.0]", "steps=2400"]
 
 @torch.no_grad()
 def test_accuracy(run: Path, device: torch.device) -> float:
-    trained = load_trained(run, device)
+    trained = open_run(run, device=device)
     cfg = trained.config
     data, test = load_image_data(cfg), load_eval_data(cfg)
     prepare = EvalTransform(data.recipe, data.channels).to(device)
@@ -68,7 +69,7 @@ def main() -> None:
         pretrained = args.pretrained
         if pretrained is None:
             pretrained = Path(tmp) / "simclr"
-            train_run(load_config(overrides=[*PRETRAIN, f"amp={amp}"]), pretrained)
+            train(load_config(overrides=[*PRETRAIN, f"amp={amp}"]), out=pretrained)
         results: dict[tuple[str, str], float] = {}
         for fraction, (labelled, steps) in FRACTIONS.items():
             for variant, (init, contrastive) in VARIANTS.items():
@@ -86,7 +87,7 @@ def main() -> None:
                 if init:
                     settings.append(f"model.init_from={pretrained}")
                 run = Path(tmp) / f"{fraction}-{len(results)}"
-                train_run(load_config(overrides=settings), run, progress=False)
+                train(load_config(overrides=settings), out=run, progress=False)
                 results[fraction, variant] = test_accuracy(run, device)
                 loads.append(load_average())
                 print(f"{fraction} {variant}: {results[fraction, variant]:.2%}", flush=True)

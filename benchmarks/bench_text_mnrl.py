@@ -2,7 +2,7 @@
 
 Issue #6: same model (all-MiniLM-L6-v2), data (news title → body, train split), batch size,
 steps, learning-rate schedule and no-duplicates batching; each library trained the way its
-users train it — ours through `train_text_run` (what `contrastkit train --method pairs`
+users train it — ours through `contrastkit.api.train` (what `contrastkit train --method pairs`
 runs), theirs through `SentenceTransformerTrainer` with `MultipleNegativesRankingLoss`
 (scale 20 = our τ 0.05). Runs alternate (ours, theirs, theirs, ours, …) so drifting load
 hits both; throughput is pairs per second of steady-state steps, reported as medians and the
@@ -32,11 +32,11 @@ import torch
 from transformers import TrainerCallback  # the [text] extra; sentence-transformers needs it too
 
 from _common import REPO, append_results, load_average
+from contrastkit.api import open_run, train
 from contrastkit.data.text_sources import load_text_rows
 from contrastkit.engine.allocator import ENV
-from contrastkit.engine.config import load_any_config
-from contrastkit.engine.text_evaluate import pair_retrieval, sts_score
-from contrastkit.engine.text_run import load_trained_text, train_text_run
+from contrastkit.tasks import load_config
+from contrastkit.tasks.text.evaluate import pair_retrieval, sts_score
 from contrastkit.text import BUILTIN, TextEncoder, builtin_model_dir
 
 WARMUP = 3  # steps of theirs left out; ours: the first logged interval
@@ -44,7 +44,7 @@ LOG_EVERY = 10
 
 
 def ours(args: argparse.Namespace, seed: int) -> tuple[list[float], Any]:
-    cfg = load_any_config(
+    cfg = load_config(
         overrides=[
             "method=pairs",
             "data.source=news",
@@ -61,14 +61,14 @@ def ours(args: argparse.Namespace, seed: int) -> tuple[list[float], Any]:
         ]
     )
     with tempfile.TemporaryDirectory() as run:
-        train_text_run(cfg, Path(run), progress=False)  # type: ignore[arg-type]
-        encoder = load_trained_text(Path(run)).encoder
+        train(cfg, out=run, progress=False)
+        encoder = open_run(run).encoder()
         rows = [json.loads(line) for line in (Path(run) / "metrics.jsonl").read_text().splitlines()]
     # the loop logs the throughput of each interval of LOG_EVERY steps (data, forward,
     # backward, optimiser; not the checkpoint it writes after the last step); logging every
     # step would charge ours a TensorBoard + metrics.jsonl write per step that theirs,
     # logging every 20, does not pay
-    step_seconds = [args.batch / r["images_per_second"] for r in rows]
+    step_seconds = [args.batch / r["samples_per_second"] for r in rows]
     return step_seconds, encoder
 
 

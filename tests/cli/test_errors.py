@@ -45,7 +45,7 @@ def test_train_help_names_every_method():
     from typer.testing import CliRunner
 
     from contrastkit.cli import app
-    from contrastkit.methods import METHODS
+    from contrastkit.tasks.images.methods import METHODS
 
     help_text = " ".join(CliRunner().invoke(app, ["train", "--help"]).output.split())
     assert all(name in help_text for name in METHODS), help_text

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from contrastkit.api import open_run
 from contrastkit.cli import main
-from contrastkit.engine.text_run import load_trained_text
 from text.text_fakes import SENTENCES, write_triplets_jsonl
 
 
@@ -56,7 +56,7 @@ def test_export_loads_in_sentence_transformers_and_embeds_alike(run, tmp_path):
     assert main(["export", "--run", str(run), "--out", str(out)]) == 0
     model = st.SentenceTransformer(str(out), device="cpu")
     theirs = model.encode(list(SENTENCES), convert_to_tensor=True)
-    ours = load_trained_text(run).encoder.encode(list(SENTENCES))
+    ours = open_run(run).encoder().encode(list(SENTENCES))
     assert theirs.shape == ours.shape
     assert float((theirs.cpu() - ours).abs().max()) < 1e-5
 
@@ -89,5 +89,5 @@ def test_embed_writes_the_first_column_of_the_source(run, source, tmp_path):
     texts = load_text_rows(source).column(0)
     saved = json.loads((tmp_path / "emb.ids.json").read_text())
     assert saved["texts"] == texts and len(saved["ids"]) == len(texts)
-    expected = load_trained_text(run).encoder.encode(texts)
+    expected = open_run(run).encoder().encode(texts)
     torch.testing.assert_close(torch.from_numpy(np.load(out)), expected, rtol=0, atol=1e-6)

@@ -28,10 +28,10 @@ def test_eval_writes_accuracies_above_chance(run_dir, capsys):
 
 
 def test_eval_takes_k_and_temperature_for_the_knn_vote(run_dir, capsys):
+    from contrastkit.api import open_run
     from contrastkit.data.fashion_mnist import load_fashion_mnist
-    from contrastkit.engine.embed import embed_images, eval_transform
-    from contrastkit.engine.run import load_trained
     from contrastkit.evaluation import knn_accuracy
+    from contrastkit.tasks.images.embed import embed_images, eval_transform
 
     args = ["eval", "--run", str(run_dir), "--device", "cpu", "-q", "--no-probe"]
     assert main([*args, "--knn-k", "3", "--knn-temperature", "0.5"]) == 0
@@ -39,10 +39,10 @@ def test_eval_takes_k_and_temperature_for_the_knn_vote(run_dir, capsys):
     assert report["knn_k"] == 3 and report["knn_temperature"] == 0.5
     assert "(k=3, τ=0.5)" in capsys.readouterr().out
     # the same vote, computed here from the run's embeddings of its bank (eval.max_train=512)
-    trained = load_trained(run_dir)
-    prepare = eval_transform(trained.input, torch.device("cpu"))
+    trained = open_run(run_dir)
+    prepare = eval_transform(trained.record["input"], torch.device("cpu"))
     bank = load_fashion_mnist("train").subset(torch.arange(512))
-    encode, cpu = trained.method.embed, torch.device("cpu")
+    encode, cpu = trained.method.encoder, torch.device("cpu")
     xb, yb = embed_images(encode, bank, prepare, device=cpu, progress=False)
     xt, yt = embed_images(encode, load_fashion_mnist("test"), prepare, device=cpu, progress=False)
     expected = knn_accuracy(xb, yb, xt, yt, k=3, temperature=0.5)
@@ -66,7 +66,7 @@ def test_embed_writes_one_row_and_one_id_per_image(run_dir, tmp_path):
 def test_export_round_trips_the_backbone(run_dir, tmp_path):
     from safetensors.torch import load_file
 
-    from contrastkit.engine.run import load_trained
+    from contrastkit.api import open_run
     from contrastkit.nn import build_backbone
 
     assert main(["export", "--run", str(run_dir), "--out", str(tmp_path / "exp")]) == 0
@@ -83,4 +83,4 @@ def test_export_round_trips_the_backbone(run_dir, tmp_path):
     fresh.load_state_dict(load_file(tmp_path / "exp" / "backbone.safetensors"))
     fresh.eval()
     x = torch.randn(4, 1, 28, 28)
-    torch.testing.assert_close(fresh(x), load_trained(run_dir).method.backbone(x))
+    torch.testing.assert_close(fresh(x), open_run(run_dir).method.backbone(x))

@@ -9,12 +9,13 @@ import torch
 
 from contrastkit.augment import SimCLRRecipe
 from contrastkit.data import ImageArrays
-from contrastkit.engine.build import ImageData, build_method, build_stream, loop_settings
-from contrastkit.engine.config import load_config
+from contrastkit.engine.build import loop_settings
 from contrastkit.engine.loop import TrainResult, train
 from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import build_optimizer
-from contrastkit.engine.views import ViewStream
+from contrastkit.engine.stream import BatchStream
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import ImageData, build_method, build_stream
 
 CPU = torch.device("cpu")
 N, B = 32, 8  # 4 steps per epoch
@@ -32,7 +33,7 @@ def tiny_run(
     run_dir: Path,
     *,
     steps: int,
-    monitor: Callable[[ViewStream], Monitor] | None = None,
+    monitor: Callable[[BatchStream], Monitor] | None = None,
     resume: dict | None = None,
     settings: tuple[str, ...] = (),
 ) -> tuple[TrainResult, torch.nn.Module]:
@@ -55,7 +56,7 @@ def tiny_run(
     method = build_method(cfg, data.channels, data.image_size)
     stream = build_stream(cfg, data, CPU)
     optimizer = build_optimizer(method, "adamw", lr=cfg.optim.lr, weight_decay=1e-4)
-    loop = loop_settings(cfg, len(stream.batches), progress=False, method=method)
+    loop = loop_settings(cfg, len(stream.batches), method, progress=False)
     result = train(
         method,
         stream,

@@ -1,11 +1,38 @@
 import pytest
 
-from contrastkit.engine.config import ConfigError, TrainConfig, load_config
+from contrastkit.engine.config import ConfigError
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.config import ImageConfig
+from contrastkit.tasks.text.config import TextConfig
 
 
 def test_defaults_validate():
     cfg = load_config()
-    assert isinstance(cfg, TrainConfig) and cfg.method == "simclr"
+    assert isinstance(cfg, ImageConfig) and cfg.method == "simclr" and cfg.task == "images"
+
+
+def test_the_task_follows_the_method_or_the_task_setting():
+    assert isinstance(load_config(overrides=["method=pairs"]), TextConfig)
+    assert load_config(overrides=["task=text"]).method == "pairs"  # the text task's default
+    with pytest.raises(ConfigError, match="invalid setting 'method'"):
+        load_config(overrides=["task=text", "method=simclr"])
+    with pytest.raises(ValueError, match="unknown task 'audio'; choose one of: images, text"):
+        load_config(overrides=["task=audio"])
+
+
+def test_each_task_keeps_its_budget_and_warm_up_defaults():
+    images, text = load_config(), load_config(overrides=["method=pairs"])
+    assert images.total_steps(100) == 10 * 100 and images.warmup(1000) == 50
+    assert text.total_steps(100) == 100 and text.warmup(1000) == 100
+    assert load_config(overrides=["steps=7"]).total_steps(100) == 7
+    assert load_config(overrides=["optim.accumulate=4"]).total_steps(100) == 10 * 25
+
+
+def test_a_yaml_syntax_error_is_a_config_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("optim: [1\n")
+    with pytest.raises(ConfigError):
+        load_config(path)
 
 
 def test_yaml_then_dotted_overrides(tmp_path):
@@ -50,7 +77,7 @@ def test_folder_on_error_defaults_to_raise_and_accepts_only_raise_or_skip():
 
 
 def test_augmentation_settings_replace_fields_of_the_sources_preset(fashion_mnist_available):
-    from contrastkit.engine.build import load_image_data
+    from contrastkit.tasks.images.build import load_image_data
 
     base = load_image_data(load_config(overrides=["data.max_samples=8"])).recipe
     cfg = load_config(

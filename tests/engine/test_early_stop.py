@@ -13,9 +13,10 @@ from loop_cases import tiny_run
 from contrastkit.cli import main
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint, load_latest
 from contrastkit.engine.collapse import ProbeShape
-from contrastkit.engine.config import ConfigError, load_config
+from contrastkit.engine.config import ConfigError
 from contrastkit.engine.early_stop import EarlyStopping
 from contrastkit.engine.monitor import Monitor
+from contrastkit.tasks import load_config
 
 # uniformity deteriorates from step 5 on while alignment keeps improving
 UNIFORMITY = [-1.0, -1.5, -2.0, -2.2, -2.1, -2.0, -1.9, -1.8, -1.7, -1.6]

@@ -1,5 +1,5 @@
 """The loop's monitor (engine/monitor.py): the probe batch, its numbers, the temperature,
-the kNN check, collapse warnings and stops, and that monitoring changes nothing in training."""
+collapse warnings and stops, and that monitoring changes nothing in training."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ import torch
 from loop_cases import tiny_run
 from torch import nn
 
-from contrastkit.data import ImageArrays
 from contrastkit.engine.collapse import ProbeShape
 from contrastkit.engine.early_stop import EarlyStopping
 from contrastkit.engine.monitor import (
-    KnnCheck,
     Monitor,
     draw_probe,
     frozen_norm_statistics,
@@ -37,6 +35,11 @@ class Projector(nn.Module):
         self.backbone = nn.Flatten()
         self.projection = nn.Sequential(nn.Linear(12, 6), nn.BatchNorm1d(6))
         self.criterion = NTXentLoss(0.3, learnable_temperature=learnable)
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.projection(self.backbone(torch.cat([views.first, views.second])))
+        z1, z2 = z.chunk(2)
+        return z1, z2
 
 
 def probe_views(b: int = 8) -> Views:
@@ -67,7 +70,7 @@ def test_probe_projections_use_both_views_in_one_batch():
     z1, z2 = probe_projections(method, probe)
     z = method.projection(method.backbone(torch.cat([probe.first, probe.second]))).detach()
     torch.testing.assert_close(torch.cat([z1, z2]), z)
-    assert probe_projections(nn.Linear(2, 2), probe) is None  # no backbone/projection
+    assert probe_projections(nn.Linear(2, 2), probe) is None  # no project(batch)
 
 
 def test_probe_geometry_closed_forms_for_identical_views():
@@ -82,8 +85,8 @@ def test_probe_geometry_closed_forms_for_identical_views():
 def test_the_probe_batch_is_fixed_and_leaves_the_global_rng_alone(tmp_path):
     from loop_cases import CPU, tiny_data
 
-    from contrastkit.engine.build import build_stream
-    from contrastkit.engine.config import load_config
+    from contrastkit.tasks import load_config
+    from contrastkit.tasks.images.build import build_stream
 
     stream = build_stream(load_config(overrides=["optim.batch_size=8"]), tiny_data(), CPU)
     torch.manual_seed(5)
@@ -95,10 +98,15 @@ def test_the_probe_batch_is_fixed_and_leaves_the_global_rng_alone(tmp_path):
     assert not torch.equal(a.first, draw_probe(stream, 1, CPU).first)  # the seed matters
 
 
-def test_monitor_falls_back_to_the_steps_own_projections():
+def test_monitor_falls_back_to_the_steps_own_projections_and_says_so_once(caplog):
     z1, z2 = torch.eye(4), torch.eye(4)
-    values = Monitor(probe_views(4), every=1).measure(nn.Linear(2, 2), out_of(z1, z2))
+    monitor = Monitor(probe_views(4), every=1)
+    with caplog.at_level(logging.WARNING, logger="contrastkit.engine.monitor"):
+        values = monitor.measure(nn.Linear(2, 2), out_of(z1, z2))
+        monitor.measure(nn.Linear(2, 2), out_of(z1, z2))
     assert values["probe_alignment"] == 0.0 and values["probe_top1"] == 1.0
+    said = [r.getMessage() for r in caplog.records if "project(batch)" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("Linear has no project(batch)")
 
 
 # --- the temperature
@@ -177,46 +185,6 @@ def test_state_round_trips_through_a_weights_only_checkpoint():
     fresh.load_state_dict(torch.load(buffer, weights_only=True))
     assert fresh.history == monitor.history and fresh.warned == {"dimensional"}
     assert fresh.shape == ProbeShape(64, 32) and fresh.early_stop.bad == 2
-
-
-# --- the kNN check
-
-
-class PixelEncoder(nn.Module):
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return x.flatten(1)
-
-
-def test_knn_check_on_separable_images_is_perfect_and_restores_training_mode():
-    labels = torch.arange(40) % 4
-    images = torch.zeros(40, 1, 2, 2, dtype=torch.uint8)
-    images[torch.arange(40), 0, labels // 2, labels % 2] = 255  # one lit pixel per class
-    check = KnnCheck(
-        ImageArrays(images, labels),
-        lambda x: x.float(),
-        samples=40,
-        k=5,
-        temperature=0.1,
-        device=torch.device("cpu"),
-        seed=0,
-    )
-    encoder = PixelEncoder().train()
-    assert check(encoder) == 1.0 and encoder.training
-
-
-def test_knn_check_refuses_unlabelled_validation_images():
-    images = torch.zeros(8, 1, 2, 2, dtype=torch.uint8)
-    check = KnnCheck(
-        ImageArrays(images, None),
-        lambda x: x.float(),
-        samples=8,
-        k=3,
-        temperature=0.1,
-        device=torch.device("cpu"),
-        seed=0,
-    )
-    with pytest.raises(ValueError, match="labelled"):
-        check(PixelEncoder())
 
 
 # --- monitoring changes nothing in training

@@ -1,4 +1,4 @@
-"""Each method of the zoo through the real engine: ``train_run`` for 2 CPU steps on tiny
+"""Each method of the zoo through the real engine (``contrastkit.api.train``) for 2 CPU steps on tiny
 labelled data (multi-crop runs for SwAV and DINO).
 
 Asserts what STYLE.md principle 12 asks of every method: the loss is finite, the online
@@ -19,11 +19,13 @@ import numpy as np
 import pytest
 import torch
 
-from contrastkit.engine import run as run_module
+from contrastkit.api import open_run, train
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint
-from contrastkit.engine.config import ConfigError, TrainConfig, load_config
-from contrastkit.engine.run import load_trained, train_run
+from contrastkit.engine.config import ConfigError
 from contrastkit.engine.schedules import cosine_momentum
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images import task as image_task
+from contrastkit.tasks.images.config import ImageConfig
 
 BATCH, QUEUE = 16, 24  # two steps push 32 rows: the queue wraps
 MULTI_CROP = ["data.small_crops=2", "data.small_crop_size=12", "model.backbone=small_cnn"]
@@ -78,7 +80,7 @@ def npz_source(tmp_path_factory) -> str:
     return f"npz:{path}"
 
 
-def tiny_config(run: str, source: str, *extra: str) -> TrainConfig:
+def tiny_config(run: str, source: str, *extra: str) -> ImageConfig:
     return load_config(
         None,
         [
@@ -101,14 +103,14 @@ class Trained:
     """A finished 2-step run: the method object, its initial state, and the momenta and
     small-crop counts it saw."""
 
-    def __init__(self, run: str, cfg: TrainConfig, run_dir: Path) -> None:
+    def __init__(self, run: str, cfg: ImageConfig, run_dir: Path) -> None:
         self.run, self.name, self.cfg, self.run_dir = run, cfg.method, cfg, run_dir
         self.method: torch.nn.Module | None = None
         self.initial: dict[str, torch.Tensor] = {}
         self.momenta: list[float] = []
         self.crops: list[int] = []
 
-    def build(self, *args, **kwargs):  # stands in for engine.run.build_method
+    def build(self, *args, **kwargs):  # stands in for the image task's build_method
         method = _build_method(*args, **kwargs)
         self.method, self.initial = method, copy.deepcopy(method.state_dict())
         step = method.training_step
@@ -129,7 +131,7 @@ class Trained:
         return method
 
 
-_build_method = run_module.build_method
+_build_method = image_task.build_method
 
 
 @pytest.fixture(scope="module", params=sorted(RUNS))
@@ -137,8 +139,8 @@ def trained(request, npz_source, tmp_path_factory) -> Trained:
     run = request.param
     result = Trained(run, tiny_config(run, npz_source), tmp_path_factory.mktemp(run))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(run_module, "build_method", result.build)
-        train_run(result.cfg, result.run_dir, progress=False)
+        mp.setattr(image_task, "build_method", result.build)
+        train(result.cfg, out=result.run_dir, progress=False)
     return result
 
 
@@ -223,15 +225,15 @@ def test_the_loop_leaves_a_part_frozen_for_its_steps(run, option, weight, npz_so
         cfg = tiny_config(run, npz_source, f"method_options.{option}={steps}")
         result = Trained(run, cfg, tmp_path / str(steps))
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(run_module, "build_method", result.build)
-            train_run(cfg, result.run_dir, progress=False)
+            mp.setattr(image_task, "build_method", result.build)
+            train(cfg, out=result.run_dir, progress=False)
         before, after = result.initial[weight], result.method.state_dict()[weight]
         moved[steps] = not torch.allclose(before, after, atol=1e-6)
     assert moved == {0: True, 2: False}
 
 
 def test_checkpoint_round_trips_into_a_fresh_method(trained):
-    fresh = load_trained(trained.run_dir).method
+    fresh = open_run(trained.run_dir).method
     assert fresh is not trained.method
     saved, expected = fresh.state_dict(), trained.method.state_dict()
     assert saved.keys() == expected.keys() == trained.initial.keys()
@@ -253,14 +255,14 @@ SWAV_QUEUE = ("method_options.queue_length=16", "method_options.queue_start_step
 def test_killed_and_resumed_run_ends_bit_identical(name, options, npz_source, tmp_path):
     extra = ("steps=4", "checkpoint_every=2", "keep_checkpoints=3")
     cfg = tiny_config(name, npz_source, *options, *extra)
-    train_run(cfg, tmp_path / "whole", progress=False)
-    train_run(cfg, tmp_path / "killed", progress=False)
+    train(cfg, out=tmp_path / "whole", progress=False)
+    train(cfg, out=tmp_path / "killed", progress=False)
     for path in list_checkpoints(tmp_path / "killed" / "checkpoints"):
         if int(path.stem.split("-")[1]) > 2:
             path.unlink()  # as if killed right after the step-2 checkpoint
-    train_run(cfg, tmp_path / "killed", resume="auto", progress=False)
-    whole = load_trained(tmp_path / "whole").method.state_dict()
-    resumed = load_trained(tmp_path / "killed").method.state_dict()
+    train(cfg, out=tmp_path / "killed", resume="auto", progress=False)
+    whole = open_run(tmp_path / "whole").method.state_dict()
+    resumed = open_run(tmp_path / "killed").method.state_dict()
     for key, tensor in whole.items():
         assert torch.equal(tensor, resumed[key]), key
 
@@ -269,7 +271,7 @@ def test_supcon_refuses_an_unlabelled_source(tmp_path):
     path = tmp_path / "unlabelled.npz"
     np.savez(path, images=np.zeros((32, 1, 28, 28), dtype=np.uint8))
     with pytest.raises(ConfigError, match="needs a labelled dataset"):
-        train_run(tiny_config("supcon", f"npz:{path}"), tmp_path / "run", progress=False)
+        train(tiny_config("supcon", f"npz:{path}"), out=tmp_path / "run", progress=False)
 
 
 @pytest.mark.parametrize(
@@ -283,4 +285,4 @@ def test_supcon_refuses_an_unlabelled_source(tmp_path):
 )
 def test_multi_crop_settings_are_checked(run, extra, match, npz_source, tmp_path):
     with pytest.raises(ConfigError, match=match):
-        train_run(tiny_config(run, npz_source, *extra), tmp_path, progress=False)
+        train(tiny_config(run, npz_source, *extra), out=tmp_path, progress=False)

@@ -11,7 +11,8 @@ import yaml
 from contrastkit.cli import main
 from contrastkit.data import DatasetNotFoundError
 from contrastkit.data.text_sources import load_text_rows
-from contrastkit.methods import METHODS, TEXT_METHODS
+from contrastkit.tasks.images.methods import METHODS
+from contrastkit.tasks.text.methods import METHODS as TEXT_METHODS
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
 IMAGE_CONFIGS = [p for p in CONFIGS if yaml.safe_load(p.read_text())["method"] in METHODS]

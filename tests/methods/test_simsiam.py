@@ -56,7 +56,7 @@ def _train(images: torch.Tensor, *, predictor: bool, steps: int = 40) -> tuple[f
     optimizer = torch.optim.AdamW(method.parameters(), lr=2e-3, weight_decay=1e-4)
     for _ in range(steps):
         x = images[torch.randint(0, len(images), (64,), generator=g)]
-        out = method(Views(_augment(x, g), _augment(x, g)))
+        out = method.training_step(Views(_augment(x, g), _augment(x, g)))
         optimizer.zero_grad()
         out.loss.backward()
         optimizer.step()

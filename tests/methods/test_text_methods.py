@@ -1,5 +1,5 @@
 """Pairs and SimCSE on a tiny BERT: closed forms in eval mode, the loss they compose, and two
-steps of the real loop (``train_text_run``).
+steps of the real loop (``contrastkit.api.train``).
 
 In eval mode SimCSE's two views are the same embeddings z, so its loss is the InfoNCE of
 identical rows: with unit rows the logits z zᵀ/τ have 1/τ on the diagonal, computed here by
@@ -18,12 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from contrastkit.api import train
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint
-from contrastkit.engine.config import load_any_config
-from contrastkit.engine.text_config import TextTrainConfig
-from contrastkit.engine.text_run import train_text_run
 from contrastkit.losses import info_nce
 from contrastkit.methods import Pairs, SimCSE
+from contrastkit.tasks import load_config
+from contrastkit.tasks.text.config import TextConfig
 from contrastkit.text import TextEncoder
 from contrastkit.types import TextBatch
 from text.text_fakes import SENTENCES, TRIPLETS, write_triplets_jsonl
@@ -104,7 +104,7 @@ def test_two_loop_steps_give_finite_losses_and_move_the_encoder(
     tiny_bert_dir, tmp_path, method, columns
 ):
     source = write_triplets_jsonl(tmp_path / "rows.jsonl")
-    cfg = load_any_config(
+    cfg = load_config(
         overrides=[
             f"method={method}",
             f"data.source={source}",
@@ -117,8 +117,8 @@ def test_two_loop_steps_give_finite_losses_and_move_the_encoder(
             "device=cpu",
         ]
     )
-    assert isinstance(cfg, TextTrainConfig)
-    train_text_run(cfg, tmp_path / "run", progress=False)
+    assert isinstance(cfg, TextConfig)
+    train(cfg, out=tmp_path / "run", progress=False)
 
     rows = [json.loads(r) for r in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2]

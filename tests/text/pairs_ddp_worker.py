@@ -39,7 +39,7 @@ def run(enc: TextEncoder, rows: list[tuple[str, str]], cache: int | None, gather
     method = Pairs(enc, cache_batch=cache, gather_distributed=gather, symmetric=True)
     enc.zero_grad()
     batch = TextBatch(tuple(enc.tokenize(list(column)) for column in zip(*rows, strict=True)))
-    loss = method(batch).loss
+    loss = method.training_step(batch).loss
     loss.backward()
     grads = {n: p.grad.clone() for n, p in enc.named_parameters() if p.grad is not None}
     return {"loss": loss.detach(), "grads": grads}

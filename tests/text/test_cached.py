@@ -33,7 +33,7 @@ def _grads(
     encoder: TextEncoder, method: Pairs, batch: TextBatch, scale: float
 ) -> tuple[float, list[torch.Tensor]]:
     encoder.zero_grad()
-    out = method(batch)
+    out = method.training_step(batch)
     (out.loss * scale).backward()
     return out.loss.item(), [p.grad.clone() for p in encoder.parameters() if p.grad is not None]
 
@@ -85,7 +85,7 @@ def test_cached_gradient_under_dropout_matches_its_own_forward(
             p.add_(eps * g)
     torch.manual_seed(7)
     with torch.no_grad():
-        moved = cached(batch).loss.item()
+        moved = cached.training_step(batch).loss.item()
     slope = sum((g * g).sum().item() for g in grads)
     assert (moved - loss) / eps == pytest.approx(slope, rel=1e-3)
 
@@ -112,7 +112,7 @@ def test_replay_runs_under_the_autocast_of_the_cached_pass(tiny_bert_dir, senten
     encoder.register_forward_pre_hook(lambda m, a: seen.append(torch.is_autocast_enabled("cpu")))
     batch = _batch(encoder, sentences)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        out = Pairs(encoder, cache_batch=4)(batch)
+        out = Pairs(encoder, cache_batch=4).training_step(batch)
     first_pass = len(seen)
     out.loss.backward()
     assert len(seen) == 2 * first_pass and all(seen)

@@ -75,7 +75,7 @@ def _run(args: list[str]) -> int:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, FileNotFoundError) as e:
+    except (UserError, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except Exception as e:

@@ -52,39 +52,36 @@ def demo(
 ) -> None:
     """Train SimCLR on Fashion-MNIST, then compare kNN / linear-probe accuracy with baselines."""
     from contrastkit.augment import EvalTransform
-    from contrastkit.engine.build import (
-        build_method,
-        encoder_of,
-        load_eval_data,
-        load_image_data,
-        resolve_device,
-    )
-    from contrastkit.engine.config import load_config
-    from contrastkit.engine.evaluate import EvalReport, evaluate_encoder, flatten_pixels
+    from contrastkit.engine.build import resolve_device
+    from contrastkit.engine.config import raw_settings, validate_settings
     from contrastkit.engine.precision import native_bf16
-    from contrastkit.engine.run import load_trained, train_run, write_json
+    from contrastkit.engine.run import load_run, train_run, write_json
+    from contrastkit.methods.base import encoder_of
+    from contrastkit.tasks.images.build import build_method, load_eval_data, load_image_data
+    from contrastkit.tasks.images.config import ImageConfig
+    from contrastkit.tasks.images.evaluate import EvalReport, evaluate_encoder, flatten_pixels
+    from contrastkit.tasks.images.task import TASK
 
     dev = resolve_device(device)
     bf16 = native_bf16(dev)  # mixed precision only where it is fast
     steps = steps or (DEMO_STEPS_BF16 if bf16 else DEMO_STEPS_FLOAT32)
     amp = "bf16" if bf16 else "none"
-    cfg = load_config(
-        overrides=[f"steps={steps}", f"device={device}", f"amp={amp}", *DEMO_SETTINGS]
-    )
+    settings = [f"steps={steps}", f"device={device}", f"amp={amp}", *DEMO_SETTINGS]
+    cfg = validate_settings(ImageConfig, raw_settings(overrides=settings))
     typer.echo(
         f"SimCLR on Fashion-MNIST: {steps} steps of batch {cfg.optim.batch_size} on {dev} "
         f"({'bf16 mixed precision' if bf16 else 'float32'}); run in {out}"
     )
     started = time.perf_counter()
-    result = train_run(cfg, out, resume="auto", progress=not quiet)
-    typer.echo(f"trained in {result.seconds:.0f} s at {result.images_per_second:.0f} images/s\n")
+    result = train_run(TASK, cfg, out, resume="auto", progress=not quiet)
+    typer.echo(f"trained in {result.seconds:.0f} s at {result.samples_per_second:.0f} images/s\n")
 
     data = load_image_data(cfg)
     test = load_eval_data(cfg)
     prepare = EvalTransform(data.recipe, data.channels).to(dev)
     torch.manual_seed(cfg.seed)
     untrained = build_method(cfg, data.channels, data.image_size).to(dev).eval()
-    trained = load_trained(out, dev)
+    trained = load_run(out, TASK, dev)
     encoders: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
         "raw pixels": flatten_pixels,
         "random-init CNN": encoder_of(untrained),

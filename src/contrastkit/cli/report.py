@@ -13,7 +13,10 @@ def report(
         None, "--out", "-o", help="Folder for the report (default RUN/report)."
     ),
     data: str = typer.Option(
-        None, "--data", "-d", help="Labelled evaluation data (default: the run's test split)."
+        None,
+        "--data",
+        "-d",
+        help="Images: labelled evaluation data (default: the run's test split).",
     ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
     max_test: int = typer.Option(
@@ -30,8 +33,10 @@ def report(
     seed: int = typer.Option(0, "--seed", help="Seed of the test sample and the views."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Write report.html (images embedded) and PNGs: learning curves, alignment–uniformity
-    plane, positive/negative similarities, a 2-D map of test embeddings, nearest neighbours."""
+    """Write report.html (images embedded) and PNGs: learning curves and the alignment–
+    uniformity plane for every run; image runs add positive/negative similarities, a 2-D map
+    of test embeddings and nearest neighbours (the other options are theirs)."""
+    from contrastkit.api import open_run
     from contrastkit.engine.build import resolve_device
     from contrastkit.report.projection import PROJECTIONS
     from contrastkit.report.run_report import write_run_report
@@ -41,17 +46,16 @@ def report(
             f"unknown projection {projection!r}; choose one of: {', '.join(PROJECTIONS)}",
             param_hint="--projection",
         )
-    result = write_run_report(
-        run,
-        out,
-        device=resolve_device(device),
-        max_test=max_test,
-        max_train=max_train,
-        queries=queries,
-        k=k,
-        projection=projection,
-        eval_source=data,
-        seed=seed,
-        progress=not quiet,
-    )
+    dev = resolve_device(device)
+    options = {
+        "max_test": max_test,
+        "max_train": max_train,
+        "queries": queries,
+        "k": k,
+        "projection": projection,
+        "eval_source": data,
+        "seed": seed,
+        "progress": not quiet,
+    }
+    result = write_run_report(open_run(run, device=dev), out, device=dev, options=options)
     typer.echo(f"report: {result.html} ({len(result.pngs)} figures beside it)")

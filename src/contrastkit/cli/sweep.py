@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from contrastkit.engine.config import ConfigError, TrainConfig
-from contrastkit.engine.text_config import TextTrainConfig
-
 
 def sweep(
     param: str = typer.Option(
@@ -52,21 +49,17 @@ def sweep(
         "steps": None if epochs is not None else steps,
     }
     # every value's settings are checked before the first training starts
-    configs = [
-        (v, _image_config(build_config(config, [*set_, f"{param}={v}"], flags))) for v in given
-    ]
-    points = run_sweep(param, configs, out, max_test=max_test, progress=not quiet, echo=typer.echo)
+    built = [(v, build_config(config, [*set_, f"{param}={v}"], flags)) for v in given]
+    tasks = {task.name for _, (task, _) in built}
+    if len(tasks) > 1:
+        raise typer.BadParameter(f"the values of {param} train different tasks: {sorted(tasks)}")
+    task = built[0][1][0]
+    configs = [(v, cfg) for v, (_, cfg) in built]
+    points = run_sweep(
+        param, task, configs, out, max_test=max_test, progress=not quiet, echo=typer.echo
+    )
     best = max(points, key=lambda p: p.knn_accuracy)
     typer.echo(
         f"best kNN accuracy {best.knn_accuracy:.2%} at {param}={best.value}; "
         f"sweep in {out} (sweep.png, sweep.json, sweep.html)"
     )
-
-
-def _image_config(cfg: TrainConfig | TextTrainConfig) -> TrainConfig:
-    if not isinstance(cfg, TrainConfig):
-        raise ConfigError(
-            f"sweep compares image runs by kNN accuracy; {cfg.method} is a text method "
-            "(train each value with `contrastkit train` and compare with `contrastkit eval`)"
-        )
-    return cfg

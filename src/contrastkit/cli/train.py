@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from contrastkit.engine.config import TrainConfig, load_any_config
-from contrastkit.engine.text_config import TextTrainConfig
+if TYPE_CHECKING:
+    from contrastkit.engine.settings import RunConfig
+    from contrastkit.tasks.base import Task
 
 
 def build_config(
     config: Path | None,
     overrides: list[str],
     flags: dict[str, Any],
-) -> TrainConfig | TextTrainConfig:
-    """YAML file, then explicit flags, then ``--set`` pairs (the most specific wins)."""
+) -> tuple[Task, RunConfig]:
+    """YAML file, then explicit flags, then ``--set`` pairs (the most specific wins); the
+    task is the one the settings name (``task``, else the method's)."""
+    from contrastkit.tasks.config import load_task_config
+
     pairs = [f"{k}={v}" for k, v in flags.items() if v is not None]
     if flags.get("steps") is not None:
         pairs.insert(0, "epochs=null")
     if flags.get("epochs") is not None:
         pairs.insert(0, "steps=null")
-    return load_any_config(config, [*pairs, *overrides])
+    return load_task_config(config, [*pairs, *overrides])
 
 
 def train(
@@ -30,14 +34,15 @@ def train(
         None,
         "--method",
         "-m",
-        help="simclr (default) | moco_v2 | moco_v3 | byol | simsiam | nnclr | swav | supcon | "
-        "barlow_twins | vicreg | dino; text: simcse | pairs",
+        help="images: simclr (default) | moco_v2 | moco_v3 | byol | simsiam | nnclr | swav | "
+        "supcon | barlow_twins | vicreg | dino; text: simcse | pairs; or a plug-in task's",
     ),
     data: str = typer.Option(
         None,
         "--data",
         "-d",
-        help="fashion-mnist | folder:PATH | npz:PATH; text: stsb | news | jsonl:PATH | csv:PATH | tsv:PATH",
+        help="images: fashion-mnist | folder:PATH | npz:PATH; "
+        "text: stsb | news | jsonl:PATH | csv:PATH | tsv:PATH",
     ),
     config: Path = typer.Option(None, "--config", "-c", help="YAML file of settings."),
     set_: list[str] = typer.Option(
@@ -52,7 +57,6 @@ def train(
 ) -> None:
     """Train an encoder contrastively; checkpoints, metrics and TensorBoard events go to --out."""
     from contrastkit.engine.run import train_run
-    from contrastkit.engine.text_run import train_text_run
 
     flags = {
         "method": method,
@@ -61,13 +65,10 @@ def train(
         "epochs": epochs,
         "steps": steps,
     }
-    cfg = build_config(config, set_, flags)
-    if isinstance(cfg, TextTrainConfig):
-        result, unit = train_text_run(cfg, out, resume=resume, progress=not quiet), "texts"
-    else:
-        result, unit = train_run(cfg, out, resume=resume, progress=not quiet), "images"
+    task, cfg = build_config(config, set_, flags)
+    result = train_run(task, cfg, out, resume=resume, progress=not quiet)
     typer.echo(
         f"trained {cfg.method} for {result.steps} steps in {result.seconds:.0f} s "
-        f"({result.images_per_second:.0f} {unit}/s); "
+        f"({result.samples_per_second:.0f} {task.unit}/s); "
         f"final loss {result.final_loss:.4f}; run in {out}"
     )

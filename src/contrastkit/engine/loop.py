@@ -1,12 +1,12 @@
-"""The one training loop shared by every method.
+"""The one training loop shared by every method and every task.
 
 AMP, gradient accumulation, clipping, the learning-rate schedule, checkpoints and metrics are
-options of this loop, never per-method copies. A method is an ``nn.Module`` whose
-``forward(views)`` is its ``training_step`` and returns a :class:`StepOutput`; EMA methods
-also expose ``update_target(m)``, called after each optimiser step with the momentum of
-that step; a method with ``before_optimizer_step(step)`` has it called once per step after
-backward (gradients complete, all-reduced under DDP) and before clipping and the step, e.g.
-to drop the gradients of a part it keeps frozen for a while.
+options of this loop, never per-method copies. It asks a method only what
+:mod:`contrastkit.methods.base` writes down: ``training_step(batch)`` returns a
+:class:`StepOutput`; an :class:`~contrastkit.methods.base.EMATarget` gets ``update_target(m)``
+after each optimiser step with the momentum of that step; a
+:class:`~contrastkit.methods.base.StepHook` gets ``before_optimizer_step(step)`` once per step
+after backward (gradients complete, all-reduced under DDP) and before clipping and the step.
 
 Resume is exact: step s reseeds torch from (seed, step, micro-batch, rank), the sampler is
 a pure function of (seed, epoch), and a checkpoint carries the model, optimiser, scaler, RNG
@@ -15,7 +15,8 @@ uninterrupted one under deterministic CPU settings.
 
 Monitoring (probe-batch health numbers, the collapse detector, early stopping) is a
 :class:`~contrastkit.engine.monitor.Monitor` the loop calls every few steps; it may ask the
-loop to stop, and tells it when to keep ``checkpoints/best.pt``.
+loop to stop, and tells it when to keep ``checkpoints/best.pt``. Throughput is logged as
+``samples_per_second`` (images, texts, … whatever the task's batches hold).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,9 @@ from contrastkit.engine.metrics_log import MetricsLog
 from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import warmup_cosine
-from contrastkit.engine.views import ViewStream
-from contrastkit.types import Batch
+from contrastkit.engine.stream import BatchStream
+from contrastkit.methods.base import EMATarget, StepHook
+from contrastkit.types import Batch, StepOutput
 
 logger = logging.getLogger(__name__)
 
@@ -70,23 +72,23 @@ class TrainResult:
     steps: int
     final_loss: float
     seconds: float
-    images_per_second: float
+    samples_per_second: float
     stopped: str | None = None  # why the run ended before total_steps (monitor), or None
 
 
 class _Position:
     """Where the data stream is: epoch and micro-batch index within it."""
 
-    def __init__(self, stream: ViewStream, epoch: int, batch: int) -> None:
+    def __init__(self, stream: BatchStream, epoch: int, batch: int) -> None:
         self.stream, self.epoch, self.batch = stream, epoch, batch
         self._it: Iterator[Batch] = stream.epoch(epoch, batch)
 
     def next(self) -> Batch:
         for _ in range(2):
             try:
-                views = next(self._it)
+                batch = next(self._it)
                 self.batch += 1
-                return views
+                return batch
             except StopIteration:
                 self.epoch, self.batch = self.epoch + 1, 0
                 self._it = self.stream.epoch(self.epoch, 0)
@@ -95,7 +97,7 @@ class _Position:
 
 def train(
     method: nn.Module,
-    stream: ViewStream,
+    stream: BatchStream,
     optimizer: torch.optim.Optimizer,
     settings: LoopSettings,
     run_dir: Path,
@@ -105,31 +107,33 @@ def train(
     extra: dict[str, Any] | None = None,
     resume: dict[str, Any] | None = None,
     monitor: Monitor | None = None,
+    trackers: Sequence[str] = ("tensorboard",),
 ) -> TrainResult:
     """Train ``method`` for ``settings.total_steps`` optimiser steps, writing into ``run_dir``.
 
     ``extra`` holds plain values saved in every checkpoint beside the training state (what
     ``eval``/``embed``/``export`` need to rebuild the model, e.g. input shape and
     normalisation); ``resume`` is a loaded checkpoint to continue from; ``monitor`` measures
-    every few steps and may stop the run early (the last checkpoint is written first).
+    every few steps and may stop the run early (the last checkpoint is written first);
+    ``trackers`` are where metrics go besides ``metrics.jsonl`` (engine/trackers.py).
     """
     s = settings
     if device.type == "cpu":
         keep_freed_memory()  # no page faults on the step's large tensors after the first step
     numpy_rng = rng.seed_everything(s.seed)
     scaler = torch.amp.GradScaler(device.type, enabled=s.amp == "fp16")
-    step, epoch, batch = 0, 0, 0
+    step, epoch, first_batch = 0, 0, 0
     if resume is not None:
         method.load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
         scaler.load_state_dict(resume["scaler"])
         rng.restore(resume["rng"], numpy_rng)
-        step, epoch, batch = resume["step"], resume["epoch"], resume["batch"]
+        step, epoch, first_batch = resume["step"], resume["epoch"], resume["batch"]
         if monitor is not None and resume.get("monitor") is not None:
             monitor.load_state_dict(resume["monitor"])
-    model = _wrap_distributed(method, device)
-    position = _Position(stream, epoch, batch)
-    log = MetricsLog(run_dir, resume_step=step)
+    model = _wrap_distributed(_Step(method), device)
+    position = _Position(stream, epoch, first_batch)
+    log = MetricsLog(run_dir, trackers, resume_step=step, config_json=config_json)
     bar = tqdm(
         total=s.total_steps,
         initial=step,
@@ -159,8 +163,8 @@ def train(
         distributed.barrier()
 
     model.train()
-    start, images, loss_value = time.perf_counter(), 0, math.nan
-    interval_start, interval_images = start, 0
+    start, samples, loss_value = time.perf_counter(), 0, math.nan
+    interval_start, interval_samples = start, 0
     stopped: str | None = None
     while step < s.total_steps and stopped is None:
         lr = warmup_cosine(
@@ -171,38 +175,39 @@ def train(
         loss_sum = 0.0
         for micro in range(s.accumulate):
             torch.manual_seed(rng.step_seed(s.seed, step, micro, distributed.rank()))
-            views = position.next()
+            batch = position.next()
             sync = micro == s.accumulate - 1
             with _no_sync(model, sync), _autocast(device, s.amp):
-                out = model(views)
+                out: StepOutput = model(batch)
             scaler.scale(out.loss / s.accumulate).backward()
             loss_sum += out.loss.detach().item()
-            interval_images += len(views) * distributed.world_size()
+            interval_samples += len(batch) * distributed.world_size()
         loss_value = loss_sum / s.accumulate
         if not math.isfinite(loss_value):
             raise FloatingPointError(
                 f"the loss became {loss_value} at step {step}; lower optim.lr, raise the "
                 "temperature, or enable optim.clip_grad (the last checkpoint is kept)."
             )
-        if hasattr(method, "before_optimizer_step"):
-            method.before_optimizer_step(step)  # type: ignore[operator]
+        if isinstance(method, StepHook):
+            method.before_optimizer_step(step)
         if s.clip_grad is not None:
             scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(method.parameters(), s.clip_grad)
         scaler.step(optimizer)
         scaler.update()
-        if s.momentum is not None:
-            method.update_target(s.momentum(step))  # type: ignore[operator]
+        if s.momentum is not None and isinstance(method, EMATarget):
+            method.update_target(s.momentum(step))
         step += 1
         bar.update(1)
         watch = monitor if monitor is not None and monitor.due(step) else None
         if watch is not None or step % s.log_every == 0 or step == s.total_steps:
             now = time.perf_counter()
-            throughput = interval_images / max(now - interval_start, 1e-9)
-            images += interval_images
-            interval_start, interval_images = now, 0
-            values = {"loss": loss_value, "lr": lr, "images_per_second": throughput}
+            throughput = interval_samples / max(now - interval_start, 1e-9)
+            samples += interval_samples
+            interval_start, interval_samples = now, 0
+            values = {"loss": loss_value, "lr": lr, "samples_per_second": throughput}
             values.update(_geometry(out.z1, out.z2))
+            values.update({k: float(v) for k, v in out.metrics.items()})
             if watch is not None:
                 seen = watch.observe(method, step, out, values)
                 values.update(seen.values)
@@ -210,7 +215,7 @@ def train(
                     save_best(state(), run_dir / "checkpoints")
                 stopped = seen.stop
             log.write(step, values)
-            bar.set_postfix(loss=f"{loss_value:.4f}", img_s=f"{throughput:.0f}")
+            bar.set_postfix(loss=f"{loss_value:.4f}", per_s=f"{throughput:.0f}")
         if stopped is not None:
             logger.warning("%s (last checkpoint: step %d)", stopped, step)
         if stopped is not None or step % s.checkpoint_every == 0 or step == s.total_steps:
@@ -218,8 +223,8 @@ def train(
     bar.close()
     log.close()
     seconds = time.perf_counter() - start
-    images += interval_images
-    return TrainResult(step, loss_value, seconds, images / max(seconds, 1e-9), stopped)
+    samples += interval_samples
+    return TrainResult(step, loss_value, seconds, samples / max(seconds, 1e-9), stopped)
 
 
 @torch.no_grad()
@@ -230,6 +235,19 @@ def _geometry(z1: torch.Tensor, z2: torch.Tensor) -> dict[str, float]:
         "uniformity": uniformity(z1).item(),
         "std_normalized": std_of_l2_normalized(z1).item(),
     }
+
+
+class _Step(nn.Module):
+    """``forward`` is the method's ``training_step``: what DDP calls, so its gradient hooks
+    and buffer broadcasts wrap the whole step (methods define no ``forward`` of their own)."""
+
+    def __init__(self, method: nn.Module) -> None:
+        super().__init__()
+        self.method = method
+
+    def forward(self, batch: Batch) -> StepOutput:
+        out: StepOutput = self.method.training_step(batch)  # type: ignore[operator]
+        return out
 
 
 def _wrap_distributed(method: nn.Module, device: torch.device) -> nn.Module:

@@ -1,23 +1,33 @@
-"""Training metrics to ``metrics.jsonl`` (one JSON object per row) and TensorBoard events.
+"""Training metrics to ``metrics.jsonl`` (one JSON object per row) and the chosen trackers.
 
 Only the main rank writes. On resume from step s, rows after s (written by the interrupted
-run past its last checkpoint) are dropped so the file reads as one uninterrupted run.
+run past its last checkpoint) are dropped so the file reads as one uninterrupted run; the
+trackers (engine/trackers.py) continue from s the same way.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from contrastkit import distributed
+from contrastkit.engine.trackers import Tracker, open_trackers
 
 
 class MetricsLog:
-    def __init__(self, run_dir: Path, *, resume_step: int = 0) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        trackers: Sequence[str] = ("tensorboard",),
+        *,
+        resume_step: int = 0,
+        config_json: str = "{}",
+    ) -> None:
         self.enabled = distributed.is_main()
         self.path = run_dir / "metrics.jsonl"
-        self._tb: Any = None
+        self._trackers: list[Tracker] = []
         if not self.enabled:
             return
         if resume_step and self.path.exists():
@@ -26,21 +36,21 @@ class MetricsLog:
             self.path.write_text("".join(r + "\n" for r in kept))
         elif self.path.exists():
             self.path.unlink()
-        from torch.utils.tensorboard import SummaryWriter  # imported lazily: slow import
-
-        self._tb = SummaryWriter(str(run_dir / "tb"), purge_step=resume_step or None)
+        self._trackers = open_trackers(
+            run_dir, list(trackers), resume_step=resume_step, config_json=config_json
+        )
 
     def write(self, step: int, values: dict[str, float]) -> None:
         if not self.enabled:
             return
         with self.path.open("a") as f:
             f.write(json.dumps({"step": step, **values}) + "\n")
-        for name, value in values.items():
-            self._tb.add_scalar(name, value, step)
+        for tracker in self._trackers:
+            tracker.log(step, values)
 
     def close(self) -> None:
-        if self._tb is not None:
-            self._tb.close()
+        for tracker in self._trackers:
+            tracker.close()
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:

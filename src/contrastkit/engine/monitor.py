@@ -2,13 +2,14 @@
 
 Every ``every`` optimiser steps the loop hands the method to :meth:`Monitor.observe`, which
 
-1. projects a **fixed probe batch** — the first batch of epoch 0, augmented once under its
-   own seed when the run starts — through the method's ``projection(backbone(x))``, both
-   views in one batch, under ``no_grad``, and measures alignment, uniformity, effective
+1. projects a **fixed probe batch** — the first batch of epoch 0, drawn once under its own
+   seed when the run starts — through the method's ``project`` (the
+   :class:`~contrastkit.methods.base.Projects` protocol: the projections its loss compares,
+   with no side effects), under ``no_grad``, and measures alignment, uniformity, effective
    rank, std of normalised embeddings, positive/negative gap and in-batch top-1 accuracy
    (``probe_*``), plus the temperature (and dL/dτ when it is learnable);
-2. every ``knn_every`` steps, if asked, the weighted kNN accuracy on a labelled validation
-   subset (``knn_accuracy``);
+2. runs the task's periodic checks that are due (:class:`PeriodicCheck`; images: the
+   weighted kNN accuracy on a labelled validation subset, ``knn_accuracy``);
 3. runs the collapse rules (:mod:`contrastkit.engine.collapse`) over the probe history:
    a rule that fires is logged once as a warning sentence, flags the row (``collapse`` = 1)
    and, with ``stop_on_collapse``, stops the run;
@@ -21,9 +22,9 @@ statistics are saved before and restored after, so monitoring changes nothing in
 far behind early in training: measured at step 1 of a SimSiam run they made every probe
 embedding nearly identical (std × √D = 0.03), a false "complete collapse".
 
-**Fallback.** A method without ``backbone`` and ``projection`` modules (DINO keeps student
-and teacher heads of its own) cannot project arbitrary views without side effects, so its
-``probe_*`` numbers come from that step's own detached ``z1, z2`` instead.
+**Fallback.** A method that does not implement ``project`` cannot embed the probe batch
+without side effects, so its ``probe_*`` numbers come from that step's own detached
+``z1, z2``; the monitor says so once, when it is built.
 
 Under ``torch.distributed`` every rank observes (the SyncBatchNorm of the probe forward needs
 them all); a stop on any rank stops every rank, and only the main rank logs.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,28 +54,26 @@ from contrastkit.diagnostics import (
 from contrastkit.engine.collapse import ProbeShape, detect_collapse
 from contrastkit.engine.early_stop import EarlyStopping
 from contrastkit.engine.rng import step_seed
-from contrastkit.engine.views import ViewStream
+from contrastkit.engine.stream import BatchStream
 from contrastkit.losses import LearnableTemperature
-from contrastkit.types import StepOutput, Views
+from contrastkit.methods.base import Projects
+from contrastkit.types import Batch, StepOutput
 
 log = logging.getLogger(__name__)
 
 _PROBE_SEED = -1  # step_seed(seed, -1): a seed no training step uses
 _HISTORY = 32  # probe rows kept for the collapse rules (more than any sane patience)
+_NO_PROJECT = "no_project"  # in `warned` once the fallback to the step's z1, z2 was said
 
 
-def draw_probe(stream: ViewStream, seed: int, device: torch.device) -> Views:
-    """The fixed probe batch: the first batch of epoch 0, augmented under its own seed.
+def draw_probe(stream: BatchStream, seed: int, device: torch.device) -> Batch:
+    """The fixed probe batch: the first batch of epoch 0, drawn (augmented) under its own seed.
 
-    Drawn inside ``fork_rng``, so the training's random streams are untouched. Small crops
-    (multi-crop) are dropped: the probe compares the two large views.
+    Drawn inside ``fork_rng``, so the training's random streams are untouched.
     """
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(step_seed(seed, _PROBE_SEED))
-        views = next(iter(stream.epoch(0)))
-    if not isinstance(views, Views):
-        raise TypeError("the probe batch needs image views; text runs have no monitor")
-    return Views(views.first, views.second, views.labels)
+        return next(iter(stream.epoch(0)))
 
 
 @contextlib.contextmanager
@@ -96,15 +95,13 @@ def frozen_norm_statistics(module: nn.Module) -> Iterator[None]:
 
 
 @torch.no_grad()
-def probe_projections(method: nn.Module, probe: Views) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """``projection(backbone(x))`` of both probe views, or None for a method without them."""
-    backbone, projection = getattr(method, "backbone", None), getattr(method, "projection", None)
-    if not isinstance(backbone, nn.Module) or not isinstance(projection, nn.Module):
+def probe_projections(method: nn.Module, probe: Batch) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The method's ``project`` of the probe batch (float32), or None for a method without it."""
+    if not isinstance(method, Projects):
         return None
     with frozen_norm_statistics(method):
-        z = projection(backbone(torch.cat([probe.first, probe.second])))  # (2B, D)
-    z1, z2 = z.float().chunk(2)  # (B, D) each
-    return z1, z2
+        z1, z2 = method.project(probe)  # (B, D) each
+    return z1.float(), z2.float()
 
 
 @torch.no_grad()
@@ -139,70 +136,14 @@ def temperature_values(method: nn.Module) -> dict[str, float]:
     return {"temperature": float(tau)} if isinstance(tau, float | int) else {}
 
 
-class KnnCheck:
-    """Weighted kNN accuracy (InstDisc) on a fixed labelled subset of the validation split.
+@dataclass(frozen=True)
+class PeriodicCheck:
+    """A measurement of the method every ``every`` steps, logged as ``name`` (a task's own,
+    e.g. the kNN accuracy of images); early stopping may watch it."""
 
-    ``samples`` images are drawn once with ``seed``; the first half is the labelled memory
-    bank, the second half the queries. The encoder ``method.embed`` runs in eval mode (the
-    representation kept after training), on images prepared by ``prepare`` (the evaluation
-    transform).
-    """
-
-    def __init__(
-        self,
-        data: Any,  # ImageArrays or a Dataset of (uint8 (C, H, W), label)
-        prepare: Callable[[torch.Tensor], torch.Tensor],
-        *,
-        samples: int,
-        k: int,
-        temperature: float,
-        device: torch.device,
-        seed: int,
-    ) -> None:
-        n = min(samples, len(data))
-        if n < 4:
-            raise ValueError(f"the kNN check needs at least 4 validation images, got {n}")
-        idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
-        self.bank, self.queries = _take(data, idx[: n // 2]), _take(data, idx[n // 2 :])
-        self.prepare, self.k, self.temperature, self.device = prepare, k, temperature, device
-
-    def __call__(self, method: nn.Module) -> float:
-        from contrastkit.engine.embed import embed_images
-        from contrastkit.evaluation import knn_accuracy
-
-        encoder = getattr(method, "embed")  # noqa: B009 (a method without embed fails here)
-        was_training = method.training
-        method.eval()
-        try:
-            bank_x, bank_y = embed_images(
-                encoder, self.bank, self.prepare, device=self.device, progress=False
-            )
-            query_x, query_y = embed_images(
-                encoder, self.queries, self.prepare, device=self.device, progress=False
-            )
-        finally:
-            method.train(was_training)
-        if (bank_y < 0).any() or (query_y < 0).any():
-            raise ValueError(
-                "monitor.knn_every needs labelled validation images; set data.eval_source "
-                "to labelled data or leave monitor.knn_every unset"
-            )
-        classes = int(max(bank_y.max(), query_y.max())) + 1
-        return knn_accuracy(
-            bank_x,
-            bank_y,
-            query_x,
-            query_y,
-            k=min(self.k, len(bank_y)),
-            temperature=self.temperature,
-            num_classes=classes,
-        )
-
-
-def _take(data: Any, idx: torch.Tensor) -> Any:
-    if hasattr(data, "subset"):
-        return data.subset(idx)
-    return torch.utils.data.Subset(data, idx.tolist())
+    name: str
+    every: int
+    measure: Callable[[nn.Module], float]
 
 
 @dataclass(frozen=True)
@@ -216,28 +157,24 @@ class Observation:
 class Monitor:
     """What the loop calls every ``every`` steps; see the module docstring.
 
-    ``every`` = 0 turns the probe off (the kNN check may still run every ``knn_every``).
+    ``every`` = 0 turns the probe off (the periodic checks still run when due).
     """
 
-    probe: Views | None
+    probe: Batch | None
     every: int = 50
     collapse_patience: int = 3
     stop_on_collapse: bool = False
     early_stop: EarlyStopping | None = None
-    knn: KnnCheck | None = None
-    knn_every: int | None = None
+    checks: Sequence[PeriodicCheck] = ()
     history: list[dict[str, float]] = field(default_factory=list)
     warned: set[str] = field(default_factory=set)
     shape: ProbeShape | None = None
 
     def due(self, step: int) -> bool:
-        return self._probe_due(step) or self._knn_due(step)
+        return self._probe_due(step) or any(step % c.every == 0 for c in self.checks)
 
     def _probe_due(self, step: int) -> bool:
         return self.every > 0 and step % self.every == 0
-
-    def _knn_due(self, step: int) -> bool:
-        return self.knn is not None and self.knn_every is not None and step % self.knn_every == 0
 
     def observe(
         self, method: nn.Module, step: int, out: StepOutput, row: Mapping[str, float]
@@ -252,9 +189,9 @@ class Monitor:
             values["collapse"] = float(found is not None)
             if found is not None and self.stop_on_collapse:
                 stop = f"stopping (monitor.stop_on_collapse): {found}"
-        if self._knn_due(step):
-            assert self.knn is not None
-            values["knn_accuracy"] = self.knn(method)
+        for check in self.checks:
+            if step % check.every == 0:
+                values[check.name] = check.measure(method)
         improved = False
         if self.early_stop is not None and self.early_stop.metric in values:
             verdict = self.early_stop.update(step, values[self.early_stop.metric])
@@ -264,6 +201,14 @@ class Monitor:
     def measure(self, method: nn.Module, out: StepOutput) -> dict[str, float]:
         """The ``probe_*`` numbers of this check (the probe batch, else this step's z1, z2)."""
         projected = probe_projections(method, self.probe) if self.probe is not None else None
+        if projected is None and self.probe is not None and _NO_PROJECT not in self.warned:
+            if distributed.is_main():
+                log.warning(
+                    "%s has no project(batch) (the Projects protocol, methods/base.py): the "
+                    "probe_* numbers come from each check's training batch instead",
+                    type(method).__name__,
+                )
+            self.warned.add(_NO_PROJECT)
         z1, z2 = projected if projected is not None else (out.z1.float(), out.z2.float())
         self.shape = ProbeShape(rows=2 * z1.shape[0], dim=z1.shape[1])
         return probe_geometry(z1, z2)

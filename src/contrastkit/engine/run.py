@@ -1,97 +1,79 @@
-"""A training run from config to run directory, and reopening a run to use its model.
+"""A training run from settings to run directory, and reopening a run to use its model.
 
-A run directory holds ``config.json``, ``checkpoints/`` (``best.pt`` too, with early
-stopping), ``metrics.jsonl``, ``tb/`` (TensorBoard events) and, after evaluation,
-``eval.json``.
+The same for every task (:class:`~contrastkit.tasks.base.Task`): the task builds its data,
+method and stream; this module resumes, records the settings, runs the one loop and reopens
+what it wrote. A run directory holds ``config.json`` (with its ``task``), ``checkpoints/``
+(``best.pt`` too, with early stopping), ``metrics.jsonl``, ``tb/`` (TensorBoard events) and,
+after evaluation, ``eval.json``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from pydantic import BaseModel
 from torch import nn
 
 from contrastkit import distributed
-from contrastkit.engine.build import (
-    build_method,
-    build_monitor,
-    build_stream,
-    load_image_data,
-    loop_settings,
-    method_class,
-    optimizer_of,
-    resolve_device,
-)
+from contrastkit.engine.build import loop_settings, optimizer_of, resolve_device
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint, load_latest
-from contrastkit.engine.config import ConfigError, TrainConfig
+from contrastkit.engine.config import ConfigError, validate_settings
 from contrastkit.engine.loop import TrainResult, train
+from contrastkit.engine.settings import RESUMABLE_CHANGES, RunConfig
+from contrastkit.methods.base import MethodContractError, check_method
 
-# settings that may change between a run and its resumption (budget and bookkeeping)
-_RESUMABLE_CHANGES = {
-    "epochs",
-    "steps",
-    "device",
-    "log_every",
-    "checkpoint_every",
-    "keep_checkpoints",
-    "monitor",
-    "early_stop",
-}
+if TYPE_CHECKING:
+    from contrastkit.encoders import Encoder
+    from contrastkit.tasks.base import Task
 
 
 def train_run(
-    cfg: TrainConfig, out_dir: Path, *, resume: str = "never", progress: bool = True
+    task: Task, cfg: RunConfig, out_dir: Path, *, resume: str = "never", progress: bool = True
 ) -> TrainResult:
-    """Train per ``cfg`` into ``out_dir``. ``resume``: "never", "auto" or a checkpoint path."""
+    """Train ``task``'s method per ``cfg`` into ``out_dir``.
+
+    ``resume``: "never" (refuses a directory that holds checkpoints), "auto" (continue from
+    the newest readable checkpoint, or start fresh) or a checkpoint path.
+    """
     device = resolve_device(cfg.device)
-    method_class(cfg)  # an unknown method or method option fails before any data loads
+    task.check(cfg)  # a config mistake fails before any data loads
     distributed.init_from_env(device.type)
-    state = resume_state(cfg, out_dir, resume)
-    if distributed.is_main():
+    state = resume_state(task, cfg, out_dir, resume)
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
+    parts = task.build(cfg, device, fresh=state is None)
+    try:
+        check_method(parts.method)
+    except MethodContractError as e:
+        raise ConfigError(str(e)) from None
+    if distributed.is_main():  # only once the data and the method are there
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2) + "\n")
-    data = load_image_data(cfg)
-    torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
-    method = build_method(cfg, data.channels, data.image_size)
-    if cfg.model.init_from is not None and state is None:
-        load_backbone(method, Path(cfg.model.init_from).expanduser())
-    method = method.to(device)
-    stream = build_stream(cfg, data, device)
-    optimizer = optimizer_of(cfg, method)
-    settings = loop_settings(cfg, len(stream.batches), progress, method=method)
-    extra = {
-        "input": {
-            "channels": data.channels,
-            "image_size": data.image_size,
-            "mean": list(data.recipe.mean),
-            "std": list(data.recipe.std),
-        },
-        # what the source held: a folder's unreadable files and escaping symlinks, also
-        # logged as one warning when the folder is read
-        "data": {"source": cfg.data.source, "images": len(data.train), **data.left_out},
-    }
-    monitor = build_monitor(cfg, stream, extra["input"], device, warmup_steps=settings.warmup_steps)
+    optimizer = optimizer_of(cfg, parts.method)
+    settings = loop_settings(cfg, len(parts.stream.batches), parts.method, progress=progress)
     return train(
-        method,
-        stream,
+        parts.method,
+        parts.stream,
         optimizer,
         settings,
         out_dir,
         device=device,
         config_json=cfg.model_dump_json(),
-        extra=extra,
+        extra=parts.record,
         resume=state,
-        monitor=monitor,
+        monitor=task.monitor(cfg, parts, settings, device),
+        trackers=cfg.trackers,
     )
 
 
-def resume_state(cfg: BaseModel, out_dir: Path, resume: str) -> dict[str, Any] | None:
-    """The checkpoint to continue from, None to start fresh; refuses changed settings."""
+def resume_state(task: Task, cfg: RunConfig, out_dir: Path, resume: str) -> dict[str, Any] | None:
+    """The checkpoint to continue from, None to start fresh; refuses changed settings.
+
+    The saved settings are read through the task's model first, so a field added since the
+    run was written counts as its default, not as a change.
+    """
     checkpoints = out_dir / "checkpoints"
     if resume == "never":
         if list_checkpoints(checkpoints):
@@ -103,9 +85,9 @@ def resume_state(cfg: BaseModel, out_dir: Path, resume: str) -> dict[str, Any] |
     state = load_latest(checkpoints) if resume == "auto" else load_checkpoint(Path(resume))
     if state is None:
         return None  # "auto" with nothing to resume starts fresh
-    saved = json.loads(state["config"])
-    now = json.loads(cfg.model_dump_json())
-    changed = sorted(k for k in now if k not in _RESUMABLE_CHANGES and now[k] != saved.get(k))
+    saved = _settings_of(task, state).model_dump(mode="json")
+    now = cfg.model_dump(mode="json")
+    changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and now[k] != saved.get(k))
     if changed:
         raise ConfigError(
             f"the checkpoint in {out_dir} was trained with different settings ({', '.join(changed)}); "
@@ -115,47 +97,65 @@ def resume_state(cfg: BaseModel, out_dir: Path, resume: str) -> dict[str, Any] |
 
 
 @dataclass(frozen=True)
-class TrainedModel:
-    config: TrainConfig
+class TrainedRun:
+    """A reopened run: its task and settings, the trained method (eval mode), the step it
+    reached and the checkpoint's record (:attr:`~contrastkit.tasks.base.TrainingParts.record`)."""
+
+    task: Task
+    config: Any  # the task's RunConfig
     method: nn.Module
-    input: dict[str, Any]  # channels, image_size, mean, std
     step: int
+    record: dict[str, Any]
+    run_dir: Path
+
+    def encoder(self, device: torch.device | None = None) -> Encoder:
+        """The trained encoder, to ``encode`` new items or ``save`` as an export."""
+        return self.task.encoder(self, device or _device_of(self.method))
 
 
-def load_trained(run_dir: Path, device: torch.device | None = None) -> TrainedModel:
-    """Rebuild the method of ``run_dir`` from its newest checkpoint, in eval mode."""
+def load_run(run_dir: Path, task: Task, device: torch.device | None = None) -> TrainedRun:
+    """Rebuild the method of ``run_dir`` (trained by ``task``) from its newest checkpoint."""
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
     state = load_latest(run_dir / "checkpoints")
     if state is None:
-        raise FileNotFoundError(f"no checkpoint in {run_dir / 'checkpoints'}; train first")
-    cfg = TrainConfig.model_validate_json(state["config"])
-    info = state["input"]
-    method = build_method(cfg, info["channels"], info["image_size"])
+        raise FileNotFoundError(f"no readable checkpoint in {run_dir / 'checkpoints'}; train first")
+    cfg = _settings_of(task, state)
+    record = {k: v for k, v in state.items() if k not in _TRAINING_STATE}
+    method = task.restore(cfg, record)
     method.load_state_dict(state["model"])
     method.to(device or torch.device("cpu")).eval()
-    return TrainedModel(cfg, method, info, state["step"])
+    return TrainedRun(task, cfg, method, int(state["step"]), record, run_dir)
+
+
+# what the loop saves in every checkpoint; the rest is the task's record
+_TRAINING_STATE = frozenset(
+    {
+        "model",
+        "optimizer",
+        "scaler",
+        "rng",
+        "step",
+        "epoch",
+        "batch",
+        "world_size",
+        "config",
+        "monitor",
+    }
+)
+
+
+def _settings_of(task: Task, state: dict[str, Any]) -> RunConfig:
+    saved = json.loads(state["config"])
+    saved.setdefault("task", task.name)  # written before runs recorded their task
+    return validate_settings(task.config, saved)
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    return next(iter(module.parameters()), torch.empty(0)).device
 
 
 def write_json(path: Path, value: Any) -> None:
-    if hasattr(value, "__dataclass_fields__"):
+    if is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
     path.write_text(json.dumps(value, indent=2) + "\n")
-
-
-def load_backbone(method: nn.Module, source: Path) -> None:
-    """Copy the backbone weights of a run directory's newest checkpoint (or of a checkpoint
-    file) into ``method.backbone``; every backbone tensor must be there with its shape."""
-    state = load_checkpoint(source) if source.is_file() else load_latest(source / "checkpoints")
-    if state is None:
-        raise FileNotFoundError(f"model.init_from: no checkpoint in {source}")
-    prefix = "backbone."
-    weights = {k[len(prefix) :]: v for k, v in state["model"].items() if k.startswith(prefix)}
-    try:
-        method.backbone.load_state_dict(weights)  # type: ignore[union-attr]
-    except RuntimeError as e:
-        first = str(e).strip().splitlines()[0]
-        raise ConfigError(
-            f"model.init_from: {source} holds a different backbone ({first}); use a run "
-            "trained with the same model.backbone, model.backbone_options and input"
-        ) from None

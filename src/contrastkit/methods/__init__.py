@@ -1,13 +1,21 @@
 """Training methods: short compositions of backbone, heads and loss.
 
-``METHODS`` (images) and ``TEXT_METHODS`` are the whole list of what the CLI can build.
+:mod:`contrastkit.methods.base` writes down the contract every method keeps. Which methods a
+kind of data trains with is its task's ``METHODS`` dict (``contrastkit/tasks/<kind>/methods.py``).
 """
 
 from __future__ import annotations
 
-from torch import nn
-
 from contrastkit.methods.barlow_twins import BarlowTwins
+from contrastkit.methods.base import (
+    EMATarget,
+    Method,
+    MultiCrop,
+    NeedsLabels,
+    Projects,
+    StepHook,
+    check_method,
+)
 from contrastkit.methods.byol import BYOL
 from contrastkit.methods.dino import DINO
 from contrastkit.methods.moco_v2 import MoCoV2
@@ -21,37 +29,25 @@ from contrastkit.methods.supcon import SupCon
 from contrastkit.methods.swav import SwAV
 from contrastkit.methods.vicreg import VICReg
 
-METHODS: dict[str, type[nn.Module]] = {
-    "simclr": SimCLR,
-    "moco_v2": MoCoV2,
-    "moco_v3": MoCoV3,
-    "byol": BYOL,
-    "simsiam": SimSiam,
-    "nnclr": NNCLR,
-    "swav": SwAV,
-    "barlow_twins": BarlowTwins,
-    "vicreg": VICReg,
-    "dino": DINO,
-    "supcon": SupCon,
-}
-
-# methods over text (TextBatch of tokenized columns, a TextEncoder instead of a backbone)
-TEXT_METHODS: dict[str, type[nn.Module]] = {"simcse": SimCSE, "pairs": Pairs}
-
 __all__ = [
     "BYOL",
     "DINO",
-    "METHODS",
     "NNCLR",
-    "TEXT_METHODS",
     "BarlowTwins",
+    "EMATarget",
+    "Method",
     "MoCoV2",
     "MoCoV3",
+    "MultiCrop",
+    "NeedsLabels",
     "Pairs",
+    "Projects",
     "SimCLR",
     "SimCSE",
     "SimSiam",
+    "StepHook",
     "SupCon",
     "SwAV",
     "VICReg",
+    "check_method",
 ]

@@ -34,3 +34,16 @@ def encode_crops(
     if crops:
         h.append(backbone(torch.cat(list(crops))))  # (VB, C, h, w) → (VB, dim)
     return torch.cat(h)
+
+
+def project_views(
+    backbone: nn.Module, head: nn.Module, views: Views
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """head(backbone(x)) of both views as one batch of 2B, split back: what
+    :class:`~contrastkit.methods.base.Projects` asks for the monitor's probe.
+
+    Shapes: views.first, views.second (B, C, H, W) → z₁, z₂ (B, D).
+    """
+    z = head(backbone(torch.cat([views.first, views.second])))  # (2B, D)
+    z1, z2 = z.chunk(2)
+    return z1, z2

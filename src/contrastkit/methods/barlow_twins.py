@@ -7,7 +7,7 @@ from torch import nn
 
 from contrastkit.losses import BarlowTwinsLoss
 from contrastkit.methods._checks import backbone_dim
-from contrastkit.methods._parts import encode_views
+from contrastkit.methods._parts import encode_views, project_views
 from contrastkit.nn.heads import barlow_twins_projection
 from contrastkit.types import StepOutput, Views
 
@@ -45,14 +45,15 @@ class BarlowTwins(nn.Module):
         )
         self.criterion = BarlowTwinsLoss(lambda_offdiag, gather_distributed=gather_distributed)
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         return StepOutput(self.criterion(z1, z2), z1.detach(), z2.detach())
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation h = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation h = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

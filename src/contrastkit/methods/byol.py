@@ -7,7 +7,7 @@ from torch import nn
 
 from contrastkit.losses import negative_cosine
 from contrastkit.methods._checks import backbone_dim, check_base_momentum
-from contrastkit.methods._parts import encode_views
+from contrastkit.methods._parts import encode_views, project_views
 from contrastkit.nn.heads import byol_predictor, byol_projection
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.types import StepOutput, Views
@@ -57,9 +57,6 @@ class BYOL(nn.Module):
         self.target_backbone = frozen_copy(self.backbone)
         self.target_projection = frozen_copy(self.projection)
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
@@ -75,7 +72,11 @@ class BYOL(nn.Module):
         ema_update_(self.target_backbone, self.backbone, momentum)
         ema_update_(self.target_projection, self.projection, momentum)
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation y = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation y = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

@@ -9,7 +9,7 @@ from torch import nn
 
 from contrastkit.losses import DINOLoss
 from contrastkit.methods._checks import backbone_dim, check_base_momentum, check_step_count
-from contrastkit.methods._parts import encode_crops
+from contrastkit.methods._parts import encode_crops, project_views
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.nn.prototypes import DINOHead
 from contrastkit.types import StepOutput, Views
@@ -103,9 +103,6 @@ class DINO(nn.Module):
             gather_distributed=gather_distributed,
         )
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         large = torch.cat([views.first, views.second])  # (2B, C, H, W)
         with torch.no_grad():
@@ -138,9 +135,14 @@ class DINO(nn.Module):
         ema_update_(self.teacher_head, self.head, momentum)
         self.steps_done += 1  # optimiser steps: the teacher-temperature schedule's clock
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The student's representation f(x), the encoder ``export`` writes too.
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the student's representation kept after training (``export`` writes it).
         ``(B, C, H, W) → (B, dim)``. The paper evaluates the teacher (``teacher_backbone``),
         which it finds slightly better."""
-        return self.backbone(x)
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """The student's g(f(x)) of both views in one batch, for the monitor's probe;
+        the teacher and the centre are left alone."""
+        return project_views(self.backbone, self.head, views)

@@ -8,6 +8,7 @@ from torch import nn
 
 from contrastkit.losses import InfoNCELoss
 from contrastkit.methods._checks import backbone_dim, check_base_momentum
+from contrastkit.methods._parts import project_views
 from contrastkit.nn.heads import moco_v2_projection
 from contrastkit.nn.momentum import ema_update_, frozen_copy
 from contrastkit.nn.queue import FeatureQueue
@@ -69,9 +70,6 @@ class MoCoV2(nn.Module):
         self.queue = FeatureQueue(queue_size, projection_dim)
         self.criterion = InfoNCELoss(temperature, learnable_temperature=learnable_temperature)
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         q = self.projection(self.backbone(views.first))  # (B, D)
         with torch.no_grad():
@@ -86,7 +84,11 @@ class MoCoV2(nn.Module):
         ema_update_(self.target_backbone, self.backbone, momentum)
         ema_update_(self.target_projection, self.projection, momentum)
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation h = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation h = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
@@ -46,14 +46,22 @@ class Pairs(nn.Module):
         self.temperature, self.symmetric = temperature, symmetric
         self.cache_batch, self.gather_distributed = cache_batch, gather_distributed
 
-    def forward(self, batch: TextBatch) -> StepOutput:
-        return self.training_step(batch)
-
     def training_step(self, batch: TextBatch) -> StepOutput:
-        if len(batch.columns) < 2:
+        columns = self.training_columns(batch)
+        if len(columns) < 2:
             raise ValueError("pairs needs (anchor, positive[, negatives…]) columns; got one")
-        loss, (a, p, *_) = embed_columns(self.encoder, batch.columns, self.loss, self.cache_batch)
+        loss, (a, p, *_) = embed_columns(self.encoder, columns, self.loss, self.cache_batch)
         return StepOutput(loss, a, p)
+
+    @torch.no_grad()
+    def project(self, batch: TextBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Anchors' and positives' embeddings, for the monitor's probe (no side effects)."""
+        anchors, positives = self.training_columns(batch)[:2]
+        return self.encoder(anchors), self.encoder(positives)
+
+    def training_columns(self, batch: TextBatch) -> tuple[Mapping[str, torch.Tensor], ...]:
+        """The tokenized columns the loss embeds: (anchor, positive[, negatives…])."""
+        return batch.columns
 
     def loss(self, embeddings: Sequence[torch.Tensor]) -> torch.Tensor:
         """InfoNCE of embedded columns: anchors (B, D), positives (B, D), negatives (B, D)…"""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import torch
 from torch import nn
 
 from contrastkit.methods.pairs import Pairs
-from contrastkit.types import StepOutput, TextBatch
+from contrastkit.types import TextBatch
 
 
 class SimCSE(Pairs):
@@ -35,6 +38,7 @@ class SimCSE(Pairs):
             gather_distributed=gather_distributed,
         )
 
-    def training_step(self, batch: TextBatch) -> StepOutput:
+    def training_columns(self, batch: TextBatch) -> tuple[Mapping[str, torch.Tensor], ...]:
+        """Each sentence twice: the two dropout masks make the pair."""
         sentences = batch.columns[0]
-        return super().training_step(TextBatch((sentences, sentences)))
+        return sentences, sentences

@@ -7,7 +7,7 @@ from torch import nn
 
 from contrastkit.losses import negative_cosine
 from contrastkit.methods._checks import backbone_dim
-from contrastkit.methods._parts import encode_views
+from contrastkit.methods._parts import encode_views, project_views
 from contrastkit.nn.heads import simsiam_predictor, simsiam_projection
 from contrastkit.types import StepOutput, Views
 
@@ -51,16 +51,17 @@ class SimSiam(nn.Module):
             else nn.Identity()
         )
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, D) each
         loss = 0.5 * (negative_cosine(p1, z2.detach()) + negative_cosine(p2, z1.detach()))
         return StepOutput(loss, z1.detach(), z2.detach())
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation h = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

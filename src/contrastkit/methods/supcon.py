@@ -10,6 +10,7 @@ from torch import nn
 
 from contrastkit.losses import SupConLoss
 from contrastkit.methods._checks import backbone_dim
+from contrastkit.methods._parts import project_views
 from contrastkit.nn.heads import supcon_projection
 from contrastkit.types import StepOutput, Views
 
@@ -65,9 +66,6 @@ class SupCon(nn.Module):
         self.classifier = nn.Linear(backbone_dim(backbone), num_classes) if num_classes else None
         self.contrastive_weight, self.supervised_weight = contrastive_weight, supervised_weight
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         labels = views.labels
         if labels is None or bool((labels < 0).any()):
@@ -95,7 +93,11 @@ class SupCon(nn.Module):
             raise ValueError("this SupCon has no classifier; build it with num_classes > 0")
         return self.classifier(self.backbone(x)).argmax(dim=1)
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation h = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation h = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

@@ -10,7 +10,7 @@ from torch import nn
 
 from contrastkit.losses import SwAVLoss
 from contrastkit.methods._checks import backbone_dim, check_step_count
-from contrastkit.methods._parts import encode_crops
+from contrastkit.methods._parts import encode_crops, project_views
 from contrastkit.nn.heads import swav_projection
 from contrastkit.nn.prototypes import Prototypes
 from contrastkit.nn.queue import FeatureQueue
@@ -105,9 +105,6 @@ class SwAV(nn.Module):
             gather_distributed=gather_distributed,
         )
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         self.prototypes.normalize_()
         large = torch.cat([views.first, views.second])  # (2B, C, H, W)
@@ -144,7 +141,11 @@ class SwAV(nn.Module):
         if self.queues is not None:
             self.steps_done += 1  # the queue's start clock; a buffer, so resume keeps it
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation h = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation h = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

@@ -7,7 +7,7 @@ from torch import nn
 
 from contrastkit.losses import VICRegLoss
 from contrastkit.methods._checks import backbone_dim
-from contrastkit.methods._parts import encode_views
+from contrastkit.methods._parts import encode_views, project_views
 from contrastkit.nn.heads import vicreg_projection
 from contrastkit.types import StepOutput, Views
 
@@ -48,14 +48,15 @@ class VICReg(nn.Module):
             sim_coeff, std_coeff, cov_coeff, gather_distributed=gather_distributed
         )
 
-    def forward(self, views: Views) -> StepOutput:
-        return self.training_step(views)
-
     def training_step(self, views: Views) -> StepOutput:
         z1, z2 = encode_views(self.backbone, self.projection, views)  # (B, D) each
         return StepOutput(self.criterion(z1, z2), z1.detach(), z2.detach())
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The representation y = f(x) used downstream. ``(B, C, H, W) → (B, dim)``."""
-        return self.backbone(x)
+    @property
+    def encoder(self) -> nn.Module:
+        """f, the representation y = f(x) kept after training. ``(B, C, H, W) → (B, dim)``."""
+        return self.backbone
+
+    def project(self, views: Views) -> tuple[torch.Tensor, torch.Tensor]:
+        """g(f(x)) of both views in one batch, for the monitor's probe (no side effects)."""
+        return project_views(self.backbone, self.projection, views)

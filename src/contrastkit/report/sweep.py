@@ -1,7 +1,8 @@
 """A parameter sweep: one short training per value, each measured the same way, one picture.
 
 For each value the run lives in ``OUT/PARAM=VALUE`` (trained by ``engine.run.train_run``
-with the override ``PARAM=VALUE``) and, once measured, holds ``sweep_point.json``. A value
+with the override ``PARAM=VALUE``) and, once measured, holds ``sweep_point.json``; the task
+must be :class:`~contrastkit.tasks.base.Sweepable`. A value
 whose point was measured with the same settings is not trained again, and an interrupted
 training resumes from its last checkpoint, so re-running the same sweep finishes it.
 ``OUT`` gets ``sweep.json``, ``sweep.png`` and a small self-contained ``sweep.html``.
@@ -18,9 +19,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from contrastkit.engine.config import TrainConfig
+from contrastkit.engine.settings import RunConfig
+
+if TYPE_CHECKING:
+    from contrastkit.tasks.base import Sweepable, Task
 
 # settings that do not change what a value's run measures
 _BOOKKEEPING = {"device", "log_every", "checkpoint_every", "keep_checkpoints"}
@@ -47,7 +51,8 @@ def run_dir_name(param: str, value: str) -> str:
 
 def run_sweep(
     param: str,
-    configs: Sequence[tuple[str, TrainConfig]],
+    task: Task,
+    configs: Sequence[tuple[str, RunConfig]],
     out: Path,
     *,
     max_test: int | None = 10_000,
@@ -57,8 +62,16 @@ def run_sweep(
     """Train and measure each ``(value, config)`` not yet finished; write the sweep's files.
 
     Raises:
-        ValueError: on repeated values, or values whose run folders would collide.
+        ValueError: on repeated values, or values whose run folders would collide, or a
+            task that cannot be swept.
     """
+    from contrastkit.tasks.base import Sweepable
+
+    if not isinstance(task, Sweepable):
+        raise ValueError(
+            f"the {task.name} task has no sweep measure; train each value with "
+            "`contrastkit train` and compare them with `contrastkit eval`"
+        )
     names = [run_dir_name(param, value) for value, _ in configs]
     if len(set(names)) != len(names):
         raise ValueError(f"the values of {param} repeat (or differ only in punctuation)")
@@ -69,7 +82,9 @@ def run_sweep(
         if point is not None:
             echo(f"{param}={value}: finished earlier, not retrained (kNN {point.knn_accuracy:.2%})")
         else:
-            point = _train_and_measure(value, cfg, out / name, max_test=max_test, progress=progress)
+            point = _train_and_measure(
+                task, value, cfg, out / name, max_test=max_test, progress=progress
+            )
             echo(
                 f"{param}={value}: kNN {point.knn_accuracy:.2%}  alignment "
                 f"{point.alignment:.3f}  uniformity {point.uniformity:.3f}  ({point.steps} steps)"
@@ -79,7 +94,7 @@ def run_sweep(
     return points
 
 
-def finished_point(run_dir: Path, cfg: TrainConfig) -> SweepPoint | None:
+def finished_point(run_dir: Path, cfg: RunConfig) -> SweepPoint | None:
     """The point ``run_dir`` measured with the settings of ``cfg`` (bookkeeping aside), if any."""
     path = run_dir / POINT_FILE
     if not path.exists():
@@ -95,37 +110,30 @@ def _settings(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _train_and_measure(
-    value: str, cfg: TrainConfig, run_dir: Path, *, max_test: int | None, progress: bool
+    task: Task,
+    value: str,
+    cfg: RunConfig,
+    run_dir: Path,
+    *,
+    max_test: int | None,
+    progress: bool,
 ) -> SweepPoint:
-    from contrastkit.diagnostics import alignment, uniformity
-    from contrastkit.engine.build import resolve_device
+    from contrastkit.engine import run as engine_run
     from contrastkit.engine.metrics_log import read_metrics
-    from contrastkit.engine.run import train_run
-    from contrastkit.report.collect import GEOMETRY_SAMPLES, embed_run
 
     # "auto": a value interrupted mid-training continues from its last checkpoint
-    train_run(cfg, run_dir, resume="auto", progress=progress)
-    run = embed_run(
-        run_dir,
-        device=resolve_device(cfg.device),
-        max_test=max_test,
-        max_train=None,  # eval.max_train of the run, else 10,000
-        seed=cfg.seed,
-        progress=progress,
-    )
-    knn = run.knn_accuracy(k=cfg.eval.knn_k, temperature=cfg.eval.knn_temperature)
-    if knn is None:
-        raise ValueError("a sweep measures kNN accuracy and needs labelled train and test images")
-    pairs = run.pairs(GEOMETRY_SAMPLES, seed=cfg.seed)
+    result = engine_run.train_run(task, cfg, run_dir, resume="auto", progress=progress)
+    measure = cast("Sweepable", task)  # run_sweep checked it
+    measured = measure.sweep_point(run_dir, cfg, max_test=max_test, progress=progress)
     losses = [row["loss"] for row in read_metrics(run_dir) if "loss" in row]
     point = SweepPoint(
         value=value,
         run=run_dir.name,
-        knn_accuracy=knn,
-        alignment=float(alignment(pairs.z1, pairs.z2)),
-        uniformity=float(uniformity(pairs.z1)),
+        knn_accuracy=measured["knn_accuracy"],
+        alignment=measured["alignment"],
+        uniformity=measured["uniformity"],
         final_loss=float(losses[-1]) if losses else None,
-        steps=run.trained.step,
+        steps=result.steps,
     )
     record = {"config": json.loads(cfg.model_dump_json()), "point": asdict(point)}
     _write_atomic(run_dir / POINT_FILE, json.dumps(record, indent=2) + "\n")

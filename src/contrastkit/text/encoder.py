@@ -41,6 +41,8 @@ class TextEncoder(nn.Module):
     it); :meth:`encode` takes texts and always runs in eval mode without gradients.
     """
 
+    inputs = "texts"  # what encode() takes (the Encoder protocol, contrastkit/encoders.py)
+
     def __init__(
         self,
         model: nn.Module,
@@ -172,6 +174,14 @@ class TextEncoder(nn.Module):
         out = torch.empty_like(sorted_embeddings)
         out[torch.tensor(order)] = sorted_embeddings
         return out
+
+    def save(
+        self, directory: Path, *, card: Mapping[str, Any] | None = None, overwrite: bool = False
+    ) -> Path:
+        """Export as a sentence-transformers directory (:mod:`contrastkit.text.export`)."""
+        from contrastkit.text.export import export_sentence_transformers
+
+        return export_sentence_transformers(self, directory, overwrite=overwrite, card=card)
 
 
 def _device_of(module: nn.Module) -> torch.device:

@@ -15,19 +15,22 @@ sentence-transformers itself writes):
         2_Dense/{config.json, model.safetensors}   when the encoder has a projection
         2_Normalize/ or 3_Normalize/               when it normalises (no files)
         README.md                         a short model card
+        card.json                         contrastkit's card (format, task, provenance)
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from contrastkit.encoders import export_directory, write_card
 from contrastkit.text.encoder import TextEncoder
+
+FORMAT = "sentence-transformers"
 
 # The legacy module names: 6.x maps them to its new modules, 5.x and older import them as is.
 _TRANSFORMER = "sentence_transformers.models.Transformer"
@@ -37,13 +40,19 @@ _NORMALIZE = "sentence_transformers.models.Normalize"
 
 
 def export_sentence_transformers(
-    encoder: TextEncoder, out_dir: Path | str, *, overwrite: bool = False
+    encoder: TextEncoder,
+    out_dir: Path | str,
+    *,
+    overwrite: bool = False,
+    card: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``encoder`` as a sentence-transformers directory at ``out_dir``; returns it.
 
     The files are written into a temporary sibling directory which is then renamed to
     ``out_dir``, so an interrupted export never leaves a half-written model there. An
-    existing non-empty ``out_dir`` is replaced only with ``overwrite=True``.
+    existing non-empty ``out_dir`` is replaced only with ``overwrite=True``. A ``card.json``
+    beside the model files (format ``sentence-transformers``, plus ``card``'s fields) lets
+    :func:`contrastkit.encoders.load_encoder` open it; sentence-transformers ignores it.
 
     Example::
 
@@ -51,22 +60,15 @@ def export_sentence_transformers(
         SentenceTransformer("my-model").encode(["a sentence"])  # == encoder.encode([...])
     """
     out_dir = Path(out_dir).expanduser()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FileExistsError(f"{out_dir} is a file; choose a directory path to export to")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{out_dir} exists and is not empty; pass overwrite=True to replace it"
-        )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private (0700); an exported model is meant to be shared
-    try:
+    with export_directory(out_dir, overwrite=overwrite) as tmp:
         _write(encoder, tmp)
-        _replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_card(tmp, {"format": FORMAT, "task": "text", "dim": encoder.dim, **(card or {})})
     return out_dir
+
+
+def load(directory: Path, card: Mapping[str, Any], device: torch.device) -> TextEncoder:
+    """The :class:`TextEncoder` of a sentence-transformers directory (``load_encoder``)."""
+    return TextEncoder.from_pretrained(directory).to(device)
 
 
 def _write(encoder: TextEncoder, directory: Path) -> None:
@@ -155,21 +157,6 @@ def _write_dense(projection: torch.nn.Linear, directory: Path) -> None:
         f"linear.{k}": v.detach().cpu().contiguous() for k, v in projection.state_dict().items()
     }
     save_file(state, str(directory / "model.safetensors"))
-
-
-def _replace(tmp: Path, out_dir: Path) -> None:
-    """Rename ``tmp`` to ``out_dir``; an existing ``out_dir`` is moved aside, then deleted."""
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.old-{tmp.name}")
-    out_dir.rename(old)
-    try:
-        tmp.rename(out_dir)
-    except BaseException:
-        old.rename(out_dir)
-        raise
-    shutil.rmtree(old)
 
 
 def _model_card(encoder: TextEncoder, modules: list[dict[str, Any]], hidden: int) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from contrastkit.text.packed import PackedMask
+from contrastkit.text.packed_mask import PackedMask
 
 ATTENTION = "contrastkit_sdpa"  # the attention implementation name registered with transformers
 _LEVELS = 1 << 16
@@ -93,7 +93,7 @@ def attention(
     attention otherwise.
 
     ``attention_mask`` is transformers' SDPA mask (bool, True = attend, or additive float),
-    or a :class:`~contrastkit.text.packed.PackedMask` when the layers run padding-free
+    or a :class:`~contrastkit.text.packed_mask.PackedMask` when the layers run padding-free
     (queries, keys and values then come as one packed sequence and go back as one);
     ``query``/``key``/``value`` are (B, heads, L, d); returns (B, L, heads, d).
     """

@@ -18,34 +18,15 @@ runs its own forward.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
+from contrastkit.text.fast_dropout import ATTENTION, register
+from contrastkit.text.packed_mask import PackedMask
+
 _PACKABLE = ("bert",)
-
-
-@dataclass(frozen=True)
-class PackedMask:
-    """Where the real tokens of a ``(B, L)`` batch sit: ``index`` (T,) into the flattened
-    ``B·L`` positions, and ``keys`` (B, 1, 1, L), True where a key is a real token."""
-
-    index: torch.Tensor
-    keys: torch.Tensor
-
-    def pad(self, x: torch.Tensor) -> torch.Tensor:
-        """``(1, heads, T, d)`` → ``(B, heads, L, d)``, zeros at padding."""
-        batch, length = self.keys.shape[0], self.keys.shape[-1]
-        tokens = x[0].transpose(0, 1)  # (T, heads, d)
-        flat = tokens.new_zeros((batch * length, *tokens.shape[1:]))
-        flat = flat.index_copy(0, self.index, tokens)
-        return flat.view(batch, length, *tokens.shape[1:]).transpose(1, 2)
-
-    def gather(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, L, heads, d)`` → ``(1, T, heads, d)``: the real tokens' rows."""
-        return x.flatten(0, 1).index_select(0, self.index).unsqueeze(0)
 
 
 def supports_packing(model: nn.Module) -> bool:
@@ -65,8 +46,6 @@ def supports_packing(model: nn.Module) -> bool:
 def enable_packing(model: nn.Module) -> bool:
     """Route ``model``'s attention through the function that understands
     :class:`PackedMask` (in place). Returns False, changing nothing, where unsupported."""
-    from contrastkit.text.fast_dropout import ATTENTION, register
-
     if not supports_packing(model):
         return False
     register()

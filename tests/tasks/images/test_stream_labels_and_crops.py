@@ -1,4 +1,4 @@
-"""engine/build.py + engine/views.py: the stream delivers the dataset's labels on both
+"""tasks/images/build.py + views.py: the stream delivers the dataset's labels on both
 augmentation paths, and small crops (multi-crop) only when the settings ask for them."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import torch
 
 from contrastkit.augment import SimCLRRecipe
 from contrastkit.data import ArrayDataset, ImageArrays
-from contrastkit.engine.build import ImageData, build_stream
-from contrastkit.engine.config import load_config
 from contrastkit.engine.sampler import EpochBatches
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import ImageData, build_stream
 
 N, B = 24, 8
 

@@ -1,4 +1,5 @@
-"""Streams of augmented view pairs, one per training step, on the training device.
+"""Streams of augmented view pairs, one per training step, on the training device: the
+image task's :class:`~contrastkit.engine.stream.BatchStream`.
 
 Two ways to augment (DESIGN.md):
 
@@ -14,25 +15,18 @@ Two ways to augment (DESIGN.md):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from contrastkit.engine.rng import step_seed
-from contrastkit.engine.sampler import EpochBatches, IndexBatches
-from contrastkit.types import Batch, Views
+from contrastkit.engine.sampler import EpochBatches
+from contrastkit.types import Views
 
 Pair = tuple[torch.Tensor, torch.Tensor]
 # (first, second) or, with multi-crop, (first, second, *small crops)
 ManyViews = Callable[[torch.Tensor], tuple[torch.Tensor, ...]]
-
-
-class ViewStream(Protocol):
-    @property
-    def batches(self) -> IndexBatches: ...
-
-    def epoch(self, epoch: int, start: int = 0) -> Iterator[Batch]: ...
 
 
 class BatchedViews:

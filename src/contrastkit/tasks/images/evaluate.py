@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from contrastkit.engine.embed import embed_images
+from contrastkit.tasks.images.embed import embed_images
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What the report reads from a run: seeded image samples, two-view pairs, query choice."""
+"""What the image report reads from a run: seeded image samples, two-view pairs, query choice."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ import torch
 from torch import nn
 
 from contrastkit.data import ImageArrays
-from contrastkit.report.collect import labels_of, sample_images, view_pairs
-from contrastkit.report.run_report import pick_queries
+from contrastkit.tasks.images.collect import labels_of, sample_images, view_pairs
+from contrastkit.tasks.images.report import pick_queries
 from contrastkit.types import StepOutput, Views
 
 
 class _Method(nn.Module):
-    """A stand-in method: h = flattened pixels, z = 2h; forward is the training step."""
+    """A stand-in method: h = flattened pixels, z = 2h."""
 
-    def forward(self, views: Views) -> StepOutput:
-        z1, z2 = 2 * self.embed(views.first), 2 * self.embed(views.second)
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.Flatten()
+
+    def training_step(self, views: Views) -> StepOutput:
+        z1, z2 = 2 * self.encoder(views.first), 2 * self.encoder(views.second)
         return StepOutput((z1 - z2).pow(2).mean(), z1, z2)
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return x.flatten(1)
 
 
 def _noisy_views(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

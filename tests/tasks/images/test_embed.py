@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from contrastkit.data import ImageArrays
-from contrastkit.engine.embed import embed_images, eval_transform
+from contrastkit.tasks.images.embed import embed_images, eval_transform
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ Tokenize = Callable[[Sequence[str]], dict[str, torch.Tensor]]
 
 
 class TextStream:
-    """The :class:`~contrastkit.engine.views.ViewStream` of text runs.
+    """The text task's :class:`~contrastkit.engine.stream.BatchStream`.
 
     Each batch of row indices (from ``batches``: ``EpochBatches`` or ``NoDuplicateBatches``,
     both pure functions of (seed, epoch), so resuming at a batch is exact) becomes one

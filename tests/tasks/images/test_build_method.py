@@ -1,20 +1,18 @@
-"""engine/build.py: method_options checked against the class signature; the EMA schedule."""
+"""tasks/images/build.py: method_options checked against the class signature; the EMA
+schedule engine/build.py derives from an EMA method."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from contrastkit.engine.build import (
-    build_method,
-    loop_settings,
-    method_class,
-    method_options_of,
-    momentum_schedule,
-)
-from contrastkit.engine.config import ConfigError, load_config
+from contrastkit.engine.build import loop_settings, momentum_schedule
+from contrastkit.engine.config import ConfigError
 from contrastkit.engine.schedules import cosine_momentum
-from contrastkit.methods import METHODS, MoCoV2, SimCLR, SimSiam
+from contrastkit.methods import MoCoV2, SimCLR, SimSiam
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import build_method, method_class, method_options_of
+from contrastkit.tasks.images.methods import METHODS
 
 
 def config(*pairs: str):
@@ -85,7 +83,7 @@ def test_every_registered_method_lists_its_options():
 def test_ema_methods_get_the_cosine_momentum_of_their_base():
     cfg = config("method=byol", "steps=10", "method_options.base_momentum=0.9")
     method = build_method(cfg, 1, 8)
-    settings = loop_settings(cfg, steps_per_epoch=5, progress=False, method=method)
+    settings = loop_settings(cfg, 5, method, progress=False)
     assert settings.momentum is not None
     assert [settings.momentum(s) for s in (0, 5, 10)] == [
         cosine_momentum(s, total=10, base=0.9) for s in (0, 5, 10)
@@ -95,8 +93,9 @@ def test_ema_methods_get_the_cosine_momentum_of_their_base():
 
 def test_methods_without_a_target_get_no_momentum():
     cfg = config("method=simsiam", "steps=4")
-    assert momentum_schedule(build_method(cfg, 1, 8), total=4) is None
-    assert loop_settings(cfg, 5, False).momentum is None
+    method = build_method(cfg, 1, 8)
+    assert momentum_schedule(method, total=4) is None
+    assert loop_settings(cfg, 5, method, progress=False).momentum is None
 
 
 @pytest.mark.parametrize(("backbone", "expected"), [("small_cnn", True), ("mlp", False)])

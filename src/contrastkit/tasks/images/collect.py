@@ -1,20 +1,23 @@
-"""What the report and the sweep read from a trained run: images, embeddings, two-view pairs.
+"""What the image report and sweep read from a trained run: images, embeddings, two-view pairs.
 
-This is the one file of ``report`` that touches the engine; the figure files take tensors.
+The figure files of ``contrastkit.report`` take tensors; this gathers them from an image run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from contrastkit.data import ImageArrays
+from contrastkit.methods.base import encoder_of
 from contrastkit.types import Views
+
+if TYPE_CHECKING:
+    from contrastkit.engine.run import TrainedRun
 
 MAX_TRAIN = 10_000  # train bank size when the run's eval.max_train does not say
 GEOMETRY_SAMPLES = 2000  # test images for two-view similarities and uniformity (O(N²))
@@ -83,8 +86,6 @@ def view_pairs(
 
     Shapes: images uint8 (N, C, H, W), labels (N,) → :class:`ViewPairs` of N rows.
     """
-    from contrastkit.engine.build import encoder_of
-
     encoder = encoder_of(method)
     parts: dict[str, list[torch.Tensor]] = {"z1": [], "z2": [], "h1": [], "h2": []}
     with torch.random.fork_rng(devices=[]):
@@ -92,8 +93,8 @@ def view_pairs(
         for start in range(0, images.shape[0], batch_size):
             batch = images[start : start + batch_size].to(device)
             first, second = two_views(batch)  # (B, C, S, S) each
-            # a method's forward is its training_step (engine/loop.py)
-            out = method(Views(first, second, labels[start : start + batch_size].to(device)))
+            views = Views(first, second, labels[start : start + batch_size].to(device))
+            out = method.training_step(views)  # type: ignore[operator]  # the Method contract
             for name, value in (
                 ("z1", out.z1),
                 ("z2", out.z2),
@@ -111,7 +112,7 @@ class EmbeddedRun:
     Shapes: ``bank_h`` (N_bank, dim), ``test_h`` (N_test, dim); labels −1 where unlabelled.
     """
 
-    trained: Any  # engine.run.TrainedModel
+    trained: Any  # engine.run.TrainedRun
     bank: ImageArrays
     test: ImageArrays
     bank_h: torch.Tensor
@@ -140,7 +141,7 @@ class EmbeddedRun:
 
 
 def embed_run(
-    run_dir: Path,
+    trained: TrainedRun,
     *,
     device: torch.device,
     max_test: int | None,
@@ -149,7 +150,7 @@ def embed_run(
     seed: int = 0,
     progress: bool = True,
 ) -> EmbeddedRun:
-    """Reopen ``run_dir``, draw ``max_test`` test images and take the first ``max_train``
+    """Draw ``max_test`` test images of a reopened run and take the first ``max_train``
     training images as the bank (as ``contrastkit eval`` does), and embed both.
 
     ``max_train=None``: the run's ``eval.max_train``, else :data:`MAX_TRAIN`.
@@ -160,11 +161,9 @@ def embed_run(
         ValueError: when the run's data has no test split and no ``eval_source`` is given.
     """
     from contrastkit.augment import BatchedAugment
-    from contrastkit.engine.build import encoder_of, load_eval_data, load_image_data
-    from contrastkit.engine.embed import embed_images, eval_transform
-    from contrastkit.engine.run import load_trained
+    from contrastkit.tasks.images.build import load_eval_data, load_image_data
+    from contrastkit.tasks.images.embed import embed_images, eval_transform
 
-    trained = load_trained(run_dir, device)
     cfg = trained.config
     if eval_source is not None:
         cfg = cfg.model_copy(
@@ -179,7 +178,8 @@ def embed_run(
     )
     train = load_image_data(bank_cfg)
     bank, test = sample_images(train.train, None), sample_images(test_data, max_test, seed=seed)
-    encoder, prepare = encoder_of(trained.method), eval_transform(trained.input, device)
+    encoder = encoder_of(trained.method)
+    prepare = eval_transform(trained.record["input"], device)
     bank_h, _ = embed_images(
         encoder, bank, prepare, device=device, progress=progress, desc="embed bank"
     )

@@ -1,21 +1,21 @@
-"""The typed configuration of a text run (methods ``simcse`` and ``pairs``).
+"""The settings of a text run (methods ``simcse`` and ``pairs``).
 
-Same conventions as :mod:`contrastkit.engine.config` (strict, documented where declared);
-``load_any_config`` picks this model when the method is a text method.
+Same conventions as the image settings (strict, documented where declared), on the shared
+fields of :class:`~contrastkit.engine.settings.RunConfig`; fine-tuning a pre-trained
+transformer changes some of their defaults (learning rate, batch, clipping, one epoch).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from fractions import Fraction
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from contrastkit.engine.config import _Strict
-
-TEXT_METHOD_NAMES = ("simcse", "pairs")
+from contrastkit.engine.settings import OptimSettings, RunConfig, Strict
 
 
-class TextModelSettings(_Strict):
+class TextModelSettings(Strict):
     # the encoder: all-MiniLM-L6-v2 (built in, offline), a local Hugging Face or
     # sentence-transformers directory, or a hub id (needs internet)
     name: str = "all-MiniLM-L6-v2"
@@ -35,7 +35,7 @@ class TextModelSettings(_Strict):
     packed: bool = True
 
 
-class TextDataSettings(_Strict):
+class TextDataSettings(Strict):
     # stsb (STS-B sentences, one column, for SimCSE) | stsb-pairs | news (title → body) |
     # jsonl:PATH | csv:PATH | tsv:PATH (anchor, positive[, hard negatives…] columns)
     source: str = "news"
@@ -45,52 +45,44 @@ class TextDataSettings(_Strict):
     no_duplicates: bool = True
 
 
-class TextOptimSettings(_Strict):
+class TextOptimSettings(OptimSettings):
+    """The shared optimiser settings with sentence-transformers' fine-tuning defaults."""
+
     name: Literal["adamw", "sgd"] = "adamw"
     lr: float = Field(default=2e-5, gt=0)  # peak; sentence-transformers' default
-    final_lr: float = Field(default=0.0, ge=0)
     weight_decay: float = Field(default=0.01, ge=0)
-    momentum: float = Field(default=0.9, ge=0, lt=1)  # SGD only
     warmup_steps: int | None = Field(default=None, ge=0)  # default: 10% of the run
     batch_size: int = Field(default=32, ge=2)  # rows per process per micro-batch
-    accumulate: int = Field(default=1, ge=1)
     clip_grad: float | None = Field(default=1.0, gt=0)  # sentence-transformers clips at 1
 
 
-class TextEvalSettings(_Strict):
+class TextEvalSettings(Strict):
     sts_split: Literal["dev", "test"] | None = "test"  # STS-B split scored by `eval`; None: skip
     retrieval_split: str | None = "test"  # the source's held-out split for retrieval; None: skip
     batch_size: int = Field(default=64, ge=1)  # texts per encoding batch
 
 
-class TextTrainConfig(_Strict):
+class TextConfig(RunConfig):
+    """The settings of a text run (every field of :class:`RunConfig` too)."""
+
+    task: Literal["text"] = "text"
     method: Literal["simcse", "pairs"] = "pairs"
     temperature: float = Field(default=0.05, gt=0)  # τ; 0.05 = sentence-transformers' scale 20
     symmetric: bool = False  # pairs: also positives → anchors
     # embed in mini-batches of this many rows with gradient caching (GradCache): the batch
     # size is then bounded by time, not memory; loss and gradients are unchanged
     cache_batch: int | None = Field(default=None, ge=1)
-    epochs: int | None = Field(default=None, ge=1)  # one of epochs / steps; default 1 epoch
-    steps: int | None = Field(default=None, ge=1)
-    seed: int = 0
-    device: str = "auto"
-    amp: Literal["none", "bf16", "fp16"] = "none"
-    log_every: int = Field(default=20, ge=1)
-    checkpoint_every: int = Field(default=500, ge=1)
     keep_checkpoints: int = Field(default=1, ge=1)  # a text checkpoint holds the whole model
     data: TextDataSettings = TextDataSettings()
     model: TextModelSettings = TextModelSettings()
     optim: TextOptimSettings = TextOptimSettings()
     eval: TextEvalSettings = TextEvalSettings()
 
-    @model_validator(mode="after")
-    def _one_budget(self) -> TextTrainConfig:
-        if self.epochs is not None and self.steps is not None:
-            raise ValueError("set epochs or steps, not both")
-        return self
+    DEFAULT_EPOCHS: ClassVar[int] = 1
+    WARMUP_SHARE: ClassVar[Fraction] = Fraction(1, 10)
 
     @model_validator(mode="after")
-    def _symmetric_pairs_only(self) -> TextTrainConfig:
+    def _symmetric_pairs_only(self) -> TextConfig:
         if self.symmetric and self.method != "pairs":
             raise ValueError("symmetric applies to the pairs method only")
         return self

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from contrastkit.engine.build import build_method
+from contrastkit.api import train
 from contrastkit.engine.checkpoint import load_latest
-from contrastkit.engine.config import ConfigError, load_config
-from contrastkit.engine.run import load_backbone, train_run
+from contrastkit.engine.config import ConfigError
+from contrastkit.tasks import load_config
+from contrastkit.tasks.images.build import build_method, load_backbone
 
 TINY = [
     "steps=2",
@@ -24,7 +25,7 @@ TINY = [
 @pytest.fixture
 def trained_run(tmp_path, fashion_mnist_available):
     run = tmp_path / "simclr"
-    train_run(load_config(overrides=TINY), run, progress=False)
+    train(load_config(overrides=TINY), out=run, progress=False)
     return run
 
 
@@ -43,7 +44,7 @@ def test_backbone_comes_from_the_run_and_heads_start_fresh(trained_run):
 def test_a_run_with_init_from_trains(trained_run, tmp_path):
     settings = [*TINY, "method=supcon", "method_options.num_classes=10"]
     cfg = load_config(overrides=[*settings, f"model.init_from={trained_run}"])
-    result = train_run(cfg, tmp_path / "fine-tuned", progress=False)
+    result = train(cfg, out=tmp_path / "fine-tuned", progress=False)
     assert result.steps == 2
 
 

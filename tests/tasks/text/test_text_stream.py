@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from contrastkit.engine.sampler import EpochBatches
-from contrastkit.engine.text_stream import TextStream
 from contrastkit.negatives import NoDuplicateBatches
+from contrastkit.tasks.text.stream import TextStream
 from contrastkit.text import TextEncoder
 from contrastkit.types import TextBatch
 from text.text_fakes import SENTENCES, TRIPLETS

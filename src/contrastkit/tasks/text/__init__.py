@@ -1,0 +1,1 @@
+"""Text: sentence encoders fine-tuned contrastively (SimCSE, pairs with in-batch negatives)."""
