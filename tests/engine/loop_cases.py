@@ -67,5 +67,6 @@ def tiny_run(
         config_json=cfg.model_dump_json(),
         resume=resume,
         monitor=monitor(stream) if monitor is not None else None,
+        trackers=cfg.trackers,
     )
     return result, method

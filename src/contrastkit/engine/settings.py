@@ -38,9 +38,11 @@ class OptimSettings(Strict):
 class RunConfig(Strict):
     """The fields every task's configuration has; ``task`` and ``method`` pick what trains."""
 
-    # the kind of data (tasks/): images | text | a plug-in's name; recorded in config.json
-    task: str = "images"
-    method: str = "simclr"
+    # the kind of data (tasks/): images | text | a plug-in's name, recorded in config.json;
+    # each task's subclass names itself (task: Literal["images"] = "images") and its default
+    # method
+    task: str
+    method: str
     epochs: int | None = Field(default=None, ge=1)  # one of epochs / steps; default DEFAULT_EPOCHS
     steps: int | None = Field(default=None, ge=1)
     seed: int = 0

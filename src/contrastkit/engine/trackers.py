@@ -4,8 +4,10 @@
 inside the run directory and needs no service:
 
 * ``tensorboard`` — event files in ``tb/`` (``tensorboard --logdir RUN/tb``);
-* ``mlflow`` — a local file store in ``mlruns/`` (``mlflow ui --backend-store-uri RUN/mlruns``),
-  the ``[mlflow]`` extra;
+* ``mlflow`` — a local file store in ``mlruns/`` (``MLFLOW_ALLOW_FILE_STORE=true mlflow ui
+  --backend-store-uri RUN/mlruns``), the ``[mlflow]`` extra (mlflow-skinny). MLflow 3 keeps
+  the file store in maintenance mode behind that variable; the database stores need the full
+  ``mlflow`` package and a server-side schema, which a run directory should not;
 * ``wandb`` — Weights & Biases in offline mode in ``wandb/`` (``wandb sync RUN/wandb/offline-run-*``
   uploads it later), the ``[wandb]`` extra.
 
@@ -16,6 +18,8 @@ the checkpoint's step; TensorBoard purges the events written after it.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,6 +52,7 @@ class MLflowTracker:
 
     def __init__(self, run_dir: Path, *, resume_step: int, config: dict[str, Any]) -> None:
         mlflow = _optional("mlflow", "mlflow")
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # see the module docstring
         self._client = mlflow.MlflowClient(tracking_uri=(run_dir / "mlruns").resolve().as_uri())
         run_id = _kept_id(run_dir / "mlflow_run_id") if resume_step else None
         if run_id is None:
@@ -81,7 +86,7 @@ class WandbTracker:
     def __init__(self, run_dir: Path, *, resume_step: int, config: dict[str, Any]) -> None:
         wandb = _optional("wandb", "wandb")
         kept = run_dir / "wandb_run_id"
-        run_id = (_kept_id(kept) if resume_step else None) or wandb.util.generate_id()
+        run_id = (_kept_id(kept) if resume_step else None) or secrets.token_hex(4)
         kept.write_text(run_id + "\n")
         self._run = wandb.init(
             project="contrastkit",

@@ -89,6 +89,7 @@ class ImageConfig(RunConfig):
     """The settings of an image run (every field of :class:`RunConfig` too)."""
 
     task: Literal["images"] = "images"
+    method: str = "simclr"  # a name in METHODS (tasks/images/methods.py)
     temperature: float | None = Field(default=None, gt=0)  # None: the method's paper default
     # learn τ from that value on, clamped to [0.01, 1] as in CLIP (losses/temperature.py);
     # methods whose loss takes it (SimCLR); logged as temperature and temperature_grad
