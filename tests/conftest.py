@@ -3,7 +3,9 @@ from __future__ import annotations
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import settings
@@ -46,3 +48,64 @@ def fashion_mnist_available() -> None:
         load_fashion_mnist("test")
     except DatasetNotFoundError as e:
         pytest.skip(f"Fashion-MNIST is not installed: {e}")
+
+
+@pytest.fixture(scope="session")
+def text_corpus(tmp_path_factory, tiny_bert_dir) -> dict[str, Any]:
+    """A pairs run over the tiny BERT, exported, and the index of its 21 queries."""
+    from contrastkit.cli import main
+    from text.text_fakes import write_triplets_jsonl
+
+    root = tmp_path_factory.mktemp("text-service")
+    source = write_triplets_jsonl(root / "rows.jsonl")
+    train = [
+        "train",
+        "--method",
+        "pairs",
+        "--data",
+        source,
+        "--steps",
+        "2",
+        "--out",
+        str(root / "run"),
+    ]
+    assert (
+        main([*train, "--set", f"model.name={tiny_bert_dir}", "--set", "optim.batch_size=4", "-q"])
+        == 0
+    )
+    assert main(["export", "--run", str(root / "run"), "--out", str(root / "export")]) == 0
+    index = [
+        "index",
+        "--model",
+        str(root / "export"),
+        "--data",
+        source,
+        "--out",
+        str(root / "index"),
+        "-q",
+    ]
+    assert main(index) == 0
+    return {"export": root / "export", "index": root / "index", "source": source}
+
+
+@pytest.fixture(scope="session")
+def image_corpus(tmp_path_factory, fashion_mnist_available) -> dict[str, Any]:
+    """A tiny SimCLR run on Fashion-MNIST, exported, and the index of 400 test images."""
+    from contrastkit.cli import main
+    from contrastkit.data import load_fashion_mnist
+
+    root = tmp_path_factory.mktemp("image-service")
+    settings = [
+        "--set", "data.max_samples=256", "--set", "optim.batch_size=32",
+        "--set", "model.backbone_options.width=8", "--set", "monitor.every=0", "-q",
+    ]  # fmt: skip
+    train = ["train", "--data", "fashion-mnist", "--steps", "2", "--out", str(root / "run")]
+    assert main([*train, *settings, "--device", "cpu"]) == 0
+    assert main(["export", "--run", str(root / "run"), "--out", str(root / "export")]) == 0
+    test = load_fashion_mnist("test")
+    np.savez(
+        root / "images.npz", images=test.images[:400].numpy(), labels=test.labels[:400].numpy()
+    )
+    index = ["index", "--model", str(root / "export"), "--data", f"npz:{root / 'images.npz'}"]
+    assert main([*index, "--out", str(root / "index"), "-q", "--device", "cpu"]) == 0
+    return {"export": root / "export", "index": root / "index", "images": test.images[:400]}

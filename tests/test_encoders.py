@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from contrastkit.cli import main
-from contrastkit.encoders import Encoder, ExportError, export_directory, load_encoder
+from contrastkit.encoders import Encoder, ExportError, load_encoder
 from text.text_fakes import write_triplets_jsonl
 
 IMAGE_RUN = [
@@ -128,18 +128,3 @@ def test_what_is_not_an_export_is_named(tmp_path):
     (tmp_path / "card.json").write_text("{not json")
     with pytest.raises(ExportError, match="not valid JSON"):
         load_encoder(tmp_path)
-
-
-def test_an_export_is_written_whole_or_not_at_all(tmp_path):
-    out = tmp_path / "export"
-    with pytest.raises(RuntimeError, match="interrupted"), export_directory(out) as tmp:
-        (tmp / "weights").write_text("half")
-        raise RuntimeError("interrupted")
-    assert not out.exists() and list(tmp_path.iterdir()) == []
-    with export_directory(out) as tmp:
-        (tmp / "weights").write_text("whole")
-    with pytest.raises(FileExistsError, match="overwrite=True"), export_directory(out):
-        pass
-    with export_directory(out, overwrite=True) as tmp:
-        (tmp / "weights").write_text("again")
-    assert (out / "weights").read_text() == "again" and len(list(tmp_path.iterdir())) == 1

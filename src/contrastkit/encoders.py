@@ -20,17 +20,16 @@ search service or a notebook pays for none of it.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import torch
+
+from contrastkit.types import Items
 
 CARD = "card.json"
 ENTRY_POINT_GROUP = "contrastkit.encoders"
@@ -58,6 +57,42 @@ class Encoder(Protocol):
         """Write an export that :func:`load_encoder` opens; ``card`` adds fields to its
         ``card.json`` (provenance: method, steps, evaluation…)."""
         ...
+
+
+@runtime_checkable
+class ParsesInputs(Protocol):
+    """An encoder that turns a request's raw input into one of its items: a string (a query
+    typed in a search box) or a file's bytes (an uploaded image). The search service and
+    ``contrastkit search`` use it, so neither needs to know what kind of data an index holds."""
+
+    def parse(self, value: str | bytes, *, max_pixels: int | None = None) -> Any:
+        """One item from ``value``; :class:`InputError` when the encoder cannot take it.
+        ``max_pixels`` caps an image's width × height (checked from its header before
+        decoding); encoders of other inputs ignore it."""
+        ...
+
+
+@runtime_checkable
+class ReadsSources(Protocol):
+    """An encoder that reads a corpus of its own kind of items from a data source
+    (``contrastkit index --data``), and shows one of them (a search result's preview)."""
+
+    def read(self, source: str, split: str = "train") -> Items:
+        """The items of ``source`` (``fashion-mnist``, ``folder:PATH``, ``jsonl:PATH``…)."""
+        ...
+
+    def preview(self, items: Items, i: int) -> dict[str, str]:
+        """What a page shows for item ``i``: ``{"text": ...}`` or ``{"image": data URI}``."""
+        ...
+
+
+class InputError(ValueError):
+    """A request input an encoder cannot take (a string for an image encoder, bytes that are
+    not an image…); ``too_large`` when it exceeds a size limit (an image's pixel count)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 class ExportError(ValueError):
@@ -103,46 +138,26 @@ def read_card(directory: Path) -> dict[str, Any]:
     return card
 
 
-@contextlib.contextmanager
-def export_directory(out_dir: Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """A temporary sibling of ``out_dir`` to write an export into; renamed to ``out_dir``
-    when the block succeeds, deleted when it fails, so a half-written export never appears.
-    An existing non-empty ``out_dir`` is replaced only with ``overwrite``."""
-    out_dir = Path(out_dir).expanduser()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FileExistsError(f"{out_dir} is a file; choose a directory path to export to")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{out_dir} exists and is not empty; pass overwrite=True (CLI: --overwrite) to replace it"
-        )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private (0700); an exported model is meant to be shared
-    try:
-        yield tmp
-        _replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def fingerprint(directory: str | Path) -> str:
+    """A SHA-256 of an export's files (names and bytes): the same export, the same value.
+
+    An index records the fingerprint of the encoder that embedded its corpus; a query
+    embedded by any other encoder is refused.
+    """
+    import hashlib
+
+    directory = Path(directory)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(directory)).encode() + b"\0")
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def write_card(directory: Path, card: Mapping[str, Any]) -> None:
     (directory / CARD).write_text(json.dumps(dict(card), indent=2) + "\n")
-
-
-def _replace(tmp: Path, out_dir: Path) -> None:
-    """Rename ``tmp`` to ``out_dir``; an existing ``out_dir`` is moved aside, then deleted."""
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.old-{tmp.name}")
-    out_dir.rename(old)
-    try:
-        tmp.rename(out_dir)
-    except BaseException:
-        old.rename(out_dir)
-        raise
-    shutil.rmtree(old)
 
 
 def _loader(fmt: str) -> Any:

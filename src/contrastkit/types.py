@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
@@ -69,3 +69,34 @@ class Batch(Protocol):
     many samples it holds (:class:`Views` of images, :class:`TextBatch`, a plug-in's own)."""
 
     def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class Subsettable(Protocol):
+    """A collection of items that takes its own subsets (ImageArrays, an image folder)."""
+
+    def subset(self, indices: Sequence[int]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Items:
+    """What ``embed`` and ``index`` encode: ids, the items in a form the task's encoder takes
+    (a list, an array, or a :class:`Subsettable` collection), and extra per-item columns for
+    ``OUT.ids.json`` (labels, texts…), each as long as ``ids``."""
+
+    ids: list[str]
+    items: Any
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def part(self, start: int, stop: int) -> Items:
+        """Items ``start`` to ``stop`` (for encoding in resumable shards)."""
+        items = (
+            self.items.subset(range(start, stop))
+            if isinstance(self.items, Subsettable)
+            else self.items[start:stop]
+        )
+        columns = {k: v[start:stop] for k, v in self.columns.items()}
+        return Items(self.ids[start:stop], items, columns)

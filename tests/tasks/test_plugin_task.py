@@ -22,8 +22,9 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from contrastkit.atomic_dir import atomic_directory
 from contrastkit.cli import main
-from contrastkit.encoders import export_directory, load_encoder, write_card
+from contrastkit.encoders import load_encoder, write_card
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint
 from contrastkit.engine.config import with_overrides
 from contrastkit.engine.run import TrainedRun
@@ -31,8 +32,8 @@ from contrastkit.engine.sampler import EpochBatches
 from contrastkit.engine.settings import RunConfig, Strict
 from contrastkit.evaluation import knn_accuracy
 from contrastkit.losses import info_nce
-from contrastkit.tasks.base import Evaluation, Items, TrainingParts
-from contrastkit.types import StepOutput
+from contrastkit.tasks.base import Evaluation, TrainingParts
+from contrastkit.types import Items, StepOutput
 
 FORMAT = "toy-mlp/1"
 
@@ -118,7 +119,7 @@ class VectorEncoder:
     ) -> Path:
         from safetensors.torch import save_file
 
-        with export_directory(Path(directory), overwrite=overwrite) as tmp:
+        with atomic_directory(Path(directory), overwrite=overwrite) as tmp:
             save_file(
                 {k: v.contiguous() for k, v in self.net.state_dict().items()},
                 str(tmp / "net.safetensors"),

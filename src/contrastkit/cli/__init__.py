@@ -13,7 +13,19 @@ from collections.abc import Sequence
 
 import typer
 
-from contrastkit.cli import demo, embed, evaluate, export, report, sweep, train
+from contrastkit.cli import (
+    demo,
+    embed,
+    evaluate,
+    export,
+    index,
+    mine,
+    report,
+    search,
+    serve,
+    sweep,
+    train,
+)
 
 app = typer.Typer(
     name="contrastkit",
@@ -29,6 +41,10 @@ app.command("embed")(embed.embed)
 app.command("export")(export.export)
 app.command("report")(report.report)
 app.command("sweep")(sweep.sweep)
+app.command("index")(index.index)
+app.command("search")(search.search)
+app.command("serve")(serve.serve)
+app.command("mine")(mine.mine)
 
 
 @app.callback()

@@ -26,33 +26,18 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import struct
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import numpy as np
 import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from contrastkit.data.arrays import ImageArrays
+from contrastkit.data.decode import MODES, decode_image, pillow, verify_image
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
-_FORMATS = ("BMP", "GIF", "JPEG", "PNG", "TIFF", "WEBP")  # Pillow's names for the above
-_MODES = {1: "L", 3: "RGB"}
-# what a broken file makes Pillow raise (SyntaxError is Pillow's "not a valid X file")
-_DECODE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    IndexError,
-    TypeError,
-    struct.error,
-    zlib.error,
-)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +87,7 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
         if not (isinstance(max_pixels, int) and max_pixels >= 1):
             raise ValueError(f"max_pixels must be a positive integer, got {max_pixels!r}.")
-        if channels not in _MODES:
+        if channels not in MODES:
             raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}.")
         self.root = Path(root)
         if not self.root.exists():
@@ -112,7 +97,7 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
         self.size, self.channels, self.transform = image_size, channels, transform
         self.on_error, self.max_pixels = on_error, max_pixels
         self._real_root = Path(os.path.realpath(self.root))
-        self._formats, self._errors = _pillow()
+        _, self._errors = pillow()
 
         found, self.escaped_paths = _scan(self.root, self._real_root)
         self.escaped = len(self.escaped_paths)
@@ -199,41 +184,18 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
             raise OSError(f"it now leads outside {self.root}")
         return open(real, "rb", opener=_open_no_follow)  # the caller closes it
 
-    def _check_pixels(self, width: int, height: int) -> None:
-        if width * height > self.max_pixels:
-            raise ValueError(
-                f"{width}×{height} = {width * height:,} pixels is over max_pixels={self.max_pixels:,}"
-            )
-
     def _verify(self, real: Path) -> None:
-        from PIL import Image
-
-        with self._open(real) as f, Image.open(f, formats=self._formats) as im:
-            self._check_pixels(*im.size)  # from the header, before any decoding
-            im.verify()
+        with self._open(real) as f:
+            verify_image(f, max_pixels=self.max_pixels)
 
     def _decode(self, i: int) -> torch.Tensor:
-        from PIL import Image, ImageOps
-
-        mode, s = _MODES[self.channels], self.size
         try:
-            with self._open(self._files[i]) as f, Image.open(f, formats=self._formats) as im:
-                self._check_pixels(*im.size)
-                im.draft(mode, (s, s))  # JPEG: decode at the smallest scale still ≥ s
-                im.load()
-                ImageOps.exif_transpose(im, in_place=True)
-                converted = im.convert(mode)
-                w, h = converted.size
-                side = min(w, h)
-                box = ((w - side) / 2, (h - side) / 2, (w + side) / 2, (h + side) / 2)
-                # resizing the centered square == shorter side to s, then center crop
-                square = converted.resize((s, s), Image.Resampling.BICUBIC, box=box)
-                pixels = np.array(square, dtype=np.uint8)  # (S, S) or (S, S, 3)
+            with self._open(self._files[i]) as f:
+                return decode_image(
+                    f, channels=self.channels, size=self.size, max_pixels=self.max_pixels
+                )
         except self._errors as err:
             raise ValueError(f"cannot decode image {self.paths[i]} ({err}).") from err
-        if pixels.ndim == 2:
-            pixels = pixels[:, :, None]
-        return torch.from_numpy(pixels).permute(2, 0, 1).contiguous()  # (C, S, S)
 
     def _warn_once(self, reasons: list[str]) -> None:
         parts = []
@@ -295,19 +257,6 @@ def _classes(root: Path, paths: list[Path]) -> tuple[tuple[str, ...] | None, Cal
     classes = tuple(sorted({parts[0] for parts in tops}))
     index = {name: i for i, name in enumerate(classes)}
     return classes, lambda p: index[p.relative_to(root).parts[0]]
-
-
-def _pillow() -> tuple[tuple[str, ...], tuple[type[BaseException], ...]]:
-    """The Pillow formats we open, and the errors a broken or oversized file raises."""
-    try:
-        from PIL import Image
-    except ImportError as err:
-        raise ImportError(
-            "ImageFolderDataset needs Pillow; install it with pip install 'contrastkit[vision]'."
-        ) from err
-    Image.init()
-    formats = tuple(f for f in _FORMATS if f in Image.OPEN)  # WEBP needs Pillow built with it
-    return formats, (*_DECODE_ERRORS, Image.DecompressionBombError)
 
 
 def _open_no_follow(path: str, flags: int) -> int:

@@ -19,6 +19,7 @@ from typing import Literal
 from contrastkit.data.arrays import ImageArrays, load_npz
 from contrastkit.data.fashion_mnist import load_fashion_mnist
 from contrastkit.data.image_folder import ImageFolderDataset
+from contrastkit.types import Items
 
 SOURCES = ("fashion-mnist", "folder:PATH", "npz:PATH")
 
@@ -65,3 +66,23 @@ def load_images(
     if kind == "folder":
         return ImageFolderDataset(path, image_size=image_size, on_error=on_error)
     return load_npz(path)
+
+
+def image_items(
+    spec: str,
+    split: str = "train",
+    *,
+    image_size: int = 64,
+    on_error: Literal["raise", "skip"] = "raise",
+) -> Items:
+    """The images of ``spec`` as :class:`~contrastkit.types.Items`: ids (a folder's file
+    paths, else ``SOURCE:SPLIT:I``), the images, and their ``labels`` (−1 when unlabelled).
+    A file a folder skips (``on_error="skip"``) has no row and no id."""
+    images = load_images(spec, split, image_size=image_size, on_error=on_error)
+    n = len(images)
+    if isinstance(images, ImageFolderDataset):
+        ids = [str(p) for p in images.paths]
+    else:
+        ids = [f"{spec}:{split}:{i}" for i in range(n)]
+    labels = images.labels.tolist() if images.labels is not None else [-1] * n
+    return Items(ids, images, {"labels": labels})

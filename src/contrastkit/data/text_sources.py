@@ -24,6 +24,7 @@ from contrastkit.data.news import load_news_pairs
 from contrastkit.data.stsb import SPLITS as STSB_SPLITS
 from contrastkit.data.stsb import load_stsb, stsb_sentences
 from contrastkit.data.text_rows import TextRows, read_text_rows
+from contrastkit.types import Items
 
 TEXT_SOURCES = ("stsb", "stsb-pairs", "news", "jsonl:PATH", "csv:PATH", "tsv:PATH")
 FILE_KINDS = ("jsonl", "csv", "tsv")
@@ -77,3 +78,10 @@ def load_text_rows(
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist (text source {spec!r}).")
     return read_text_rows(path, columns, format=cast(Literal["jsonl", "csv", "tsv"], kind))
+
+
+def text_items(spec: str, split: str = "train") -> Items:
+    """The texts of ``spec``'s first column as :class:`~contrastkit.types.Items`: ids
+    ``SOURCE:SPLIT:I``, the texts, and the texts again as the ``texts`` column."""
+    texts = load_text_rows(spec, split).column(0)
+    return Items([f"{spec}:{split}:{i}" for i in range(len(texts))], texts, {"texts": texts})

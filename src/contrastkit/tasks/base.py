@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import torch
 from torch import nn
 
+from contrastkit.types import Items
+
 if TYPE_CHECKING:
     from contrastkit.encoders import Encoder
     from contrastkit.engine.loop import LoopSettings
@@ -36,19 +38,6 @@ class TrainingParts:
     method: nn.Module
     stream: BatchStream
     record: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Items:
-    """What ``embed`` encodes: ids, the items in a form the task's encoder takes, and extra
-    per-item columns for ``OUT.ids.json`` (labels, texts…), each as long as ``ids``."""
-
-    ids: list[str]
-    items: Any
-    columns: dict[str, list[Any]] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
 
 @dataclass(frozen=True)

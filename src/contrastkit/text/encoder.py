@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from contrastkit.text.packed import enable_packing, packed_forward
 from contrastkit.text.pooling import POOLINGS, Pooling, pool
+from contrastkit.types import Items
 
 Tokens = Mapping[str, torch.Tensor]  # input_ids, attention_mask[, token_type_ids], each (B, L)
 
@@ -174,6 +175,30 @@ class TextEncoder(nn.Module):
         out = torch.empty_like(sorted_embeddings)
         out[torch.tensor(order)] = sorted_embeddings
         return out
+
+    def parse(self, value: str | bytes, *, max_pixels: int | None = None) -> str:
+        """A request's text (the Encoder's :class:`~contrastkit.encoders.ParsesInputs`)."""
+        from contrastkit.encoders import InputError
+
+        if not isinstance(value, str):
+            raise InputError("this encoder embeds texts; send a string, not a file")
+        if not value.strip():
+            raise InputError("the text is empty")
+        return value
+
+    def cost(self, text: str) -> int:
+        """About how many tokens ``text`` becomes (4 characters a word piece, plus [CLS] and
+        [SEP]; capped at ``max_length``): the service's batch budget, without tokenizing twice."""
+        return min(self.max_length, len(text) // 4 + 2)
+
+    def read(self, source: str, split: str = "train") -> Items:
+        """The texts of ``source``'s first column (``jsonl:PATH``, ``news``, ``stsb``…)."""
+        from contrastkit.data.text_sources import text_items
+
+        return text_items(source, split)
+
+    def preview(self, items: Items, i: int) -> dict[str, str]:
+        return {"text": str(items.items[i])}
 
     def save(
         self, directory: Path, *, card: Mapping[str, Any] | None = None, overwrite: bool = False

@@ -27,7 +27,8 @@ from typing import Any
 
 import torch
 
-from contrastkit.encoders import export_directory, write_card
+from contrastkit.atomic_dir import atomic_directory
+from contrastkit.encoders import write_card
 from contrastkit.text.encoder import TextEncoder
 
 FORMAT = "sentence-transformers"
@@ -60,7 +61,7 @@ def export_sentence_transformers(
         SentenceTransformer("my-model").encode(["a sentence"])  # == encoder.encode([...])
     """
     out_dir = Path(out_dir).expanduser()
-    with export_directory(out_dir, overwrite=overwrite) as tmp:
+    with atomic_directory(out_dir, overwrite=overwrite) as tmp:
         _write(encoder, tmp)
         write_card(tmp, {"format": FORMAT, "task": "text", "dim": encoder.dim, **(card or {})})
     return out_dir

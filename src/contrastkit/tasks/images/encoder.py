@@ -14,12 +14,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from contrastkit.encoders import export_directory, write_card
+from contrastkit.atomic_dir import atomic_directory
+from contrastkit.data.decode import MAX_PIXELS
+from contrastkit.encoders import InputError, write_card
 from contrastkit.nn import backbone_dim, build_backbone
 from contrastkit.nn.memory_format import use_channels_last
 from contrastkit.tasks.images.embed import embed_images, eval_transform
+from contrastkit.types import Items
 
 FORMAT = "contrastkit-backbone/1"
+PREVIEW = 96  # pixels a side of a search result's picture
 WEIGHTS = "backbone.safetensors"
 
 
@@ -75,6 +79,54 @@ class ImageEncoder:
         )
         return features
 
+    def parse(self, value: str | bytes, *, max_pixels: int | None = None) -> torch.Tensor:
+        """An image file's bytes → uint8 ``(C, S, S)`` at the training size (untrusted input:
+        only known formats, the pixel count checked from the header before decoding)."""
+        import io
+
+        from contrastkit.data.decode import TooManyPixels, decode_image, pillow
+
+        if isinstance(value, str):
+            raise InputError("this encoder embeds images; send an image file, not text")
+        _, errors = pillow()
+        channels, size = int(self.input["channels"]), int(self.input["image_size"])
+        try:
+            return decode_image(
+                io.BytesIO(value), channels=channels, size=size, max_pixels=max_pixels or MAX_PIXELS
+            )
+        except TooManyPixels as e:
+            raise InputError(f"image too large: {e}", too_large=True) from None
+        except errors as e:
+            raise InputError(
+                f"not an image this encoder can read ({type(e).__name__}: {e})"
+            ) from None
+
+    def cost(self, image: torch.Tensor) -> int:
+        """The service's batch budget in token-like units: one per 256 values of the image as
+        the encoder sees it (a ViT's 16×16 patch of one channel)."""
+        return max(1, int(self.input["channels"]) * int(self.input["image_size"]) ** 2 // 256)
+
+    def read(self, source: str, split: str = "train") -> Items:
+        """The images of ``source`` at this encoder's training size (unreadable files skipped)."""
+        from contrastkit.data.sources import image_items
+
+        return image_items(source, split, image_size=int(self.input["image_size"]), on_error="skip")
+
+    def preview(self, items: Items, i: int) -> dict[str, str]:
+        """Item ``i`` as a PNG data URI, at most ``PREVIEW`` pixels a side."""
+        import base64
+        import io
+
+        from PIL import Image
+
+        image = _image_at(items.part(i, i + 1).items)  # uint8 (C, H, W)
+        pixels = image.permute(1, 2, 0).numpy()
+        picture = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+        picture.thumbnail((PREVIEW, PREVIEW))
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        return {"image": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}
+
     def _features(self, prepared: list[torch.Tensor]) -> torch.Tensor:
         if not prepared:
             return torch.empty(0, self.dim)
@@ -86,7 +138,7 @@ class ImageEncoder:
         from safetensors.torch import save_file
 
         tensors = {k: v.detach().cpu().contiguous() for k, v in self.backbone.state_dict().items()}
-        with export_directory(Path(directory), overwrite=overwrite) as tmp:
+        with atomic_directory(Path(directory), overwrite=overwrite) as tmp:
             save_file(tensors, str(tmp / WEIGHTS))
             write_card(
                 tmp,
@@ -129,3 +181,9 @@ def spec_of(card: Mapping[str, Any]) -> dict[str, Any]:
         "backbone_options": dict(card.get("backbone_options", {})),
         "channels_last": bool(card.get("channels_last", trained_with.get("channels_last", False))),
     }
+
+
+def _image_at(one: Any) -> torch.Tensor:
+    """The single image of a one-item collection (ImageArrays, or a dataset of (image, label))."""
+    images = getattr(one, "images", None)
+    return images[0] if isinstance(images, torch.Tensor) else one[0][0]

@@ -15,7 +15,7 @@ from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.run import TrainedRun
 from contrastkit.methods.base import encoder_of
 from contrastkit.report.html import Section
-from contrastkit.tasks.base import Evaluation, Items, TrainingParts
+from contrastkit.tasks.base import Evaluation, TrainingParts
 from contrastkit.tasks.images.build import (
     build_method,
     build_stream,
@@ -27,6 +27,7 @@ from contrastkit.tasks.images.build import (
 from contrastkit.tasks.images.config import ImageConfig
 from contrastkit.tasks.images.encoder import ImageEncoder
 from contrastkit.tasks.images.methods import METHODS
+from contrastkit.types import Items
 
 
 class ImagesTask:
@@ -85,22 +86,12 @@ class ImagesTask:
         return ImageEncoder(backbone, spec=spec, input=run.record["input"], device=device)
 
     def read_items(self, cfg: ImageConfig, source: str | None, split: str) -> Items:
-        from contrastkit.data import load_images
+        from contrastkit.data.sources import image_items
 
         source = source or cfg.data.source
-        # a file the folder reader skips (data.on_error=skip) has no row and no id
-        images = load_images(
+        return image_items(
             source, split, image_size=cfg.data.image_size, on_error=cfg.data.on_error
         )
-        paths = getattr(images, "paths", None)
-        n = len(images)
-        ids = (
-            [str(p) for p in paths]
-            if paths is not None
-            else [f"{source}:{split}:{i}" for i in range(n)]
-        )
-        labels = images.labels.tolist() if images.labels is not None else [-1] * n
-        return Items(ids, images, {"labels": labels})
 
     def evaluate(
         self,

@@ -12,11 +12,12 @@ from torch import nn
 from contrastkit.engine.config import ConfigError, with_overrides
 from contrastkit.engine.loop import LoopSettings
 from contrastkit.engine.run import TrainedRun
-from contrastkit.tasks.base import Evaluation, Items, TrainingParts
+from contrastkit.tasks.base import Evaluation, TrainingParts
 from contrastkit.tasks.text.build import batches_of, build_text_method, check_columns
 from contrastkit.tasks.text.config import TextConfig
 from contrastkit.tasks.text.methods import METHODS
 from contrastkit.text import TextEncoder
+from contrastkit.types import Items
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,9 @@ class TextTask:
         return encoder.to(device)
 
     def read_items(self, cfg: TextConfig, source: str | None, split: str) -> Items:
-        from contrastkit.data.text_sources import load_text_rows
+        from contrastkit.data.text_sources import text_items
 
-        source = source or cfg.data.source
-        texts = load_text_rows(source, split).column(0)
-        return Items([f"{source}:{split}:{i}" for i in range(len(texts))], texts, {"texts": texts})
+        return text_items(source or cfg.data.source, split)
 
     def evaluate(
         self,
