@@ -21,7 +21,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test install data lint bench bench-long bench-methods clean
+.PHONY: demo test install data lint bench bench-long bench-methods bench-serve clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -84,6 +84,17 @@ bench-long: install data
 bench-methods: install data
 	$(PY) -m pip install -q -r benchmarks/requirements.txt
 	$(PY) benchmarks/bench_methods.py --json runs/bench-methods.jsonl
+
+# The service beside Infinity (its own virtualenv: infinity-emb pins other versions of
+# sentence-transformers and transformers than the tests use) and search beside FAISS: ~10 min.
+INFINITY := .venv-infinity/bin/infinity_emb
+bench-serve: install data $(INFINITY)
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
+	$(PY) benchmarks/bench_serve.py --infinity $(INFINITY)
+
+$(INFINITY):
+	test -x .venv-infinity/bin/python || $(PYTHON) -m venv .venv-infinity
+	.venv-infinity/bin/python -m pip install -q $(TORCH_PINS) 'infinity-emb[server,torch]'
 
 clean:
 	rm -rf $(VENV) build dist

@@ -135,3 +135,37 @@ def test_bad_searches_are_one_line(text_index, capsys, args, message):
     assert main(["search", str(root / "index"), *args]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_a_faiss_index_takes_its_parameters(text_index, tmp_path, capsys):
+    pytest.importorskip("faiss", reason="FAISS indexes need the [search] extra")
+    root, source = text_index
+    args = ["index", "--model", str(root / "export"), "--data", source, "-q"]
+    out = tmp_path / "hnsw"
+    assert (
+        main(
+            [
+                *args,
+                "--out",
+                str(out),
+                "--kind",
+                "hnsw",
+                "--option",
+                "hnsw_m=8",
+                "--option",
+                "ef_search=32",
+            ]
+        )
+        == 0
+    )
+    card = json.loads((out / "index.json").read_text())
+    assert (
+        card["kind"] == "faiss" and card["structure"] == "hnsw" and card["options"]["hnsw_m"] == 8
+    )
+    capsys.readouterr()
+    assert main(["search", str(out), "--query", "a man playing a guitar", "-k", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["id"] == f"{source}:train:0"
+    assert main([*args, "--out", str(tmp_path / "x"), "--option", "hnsw_m=8"]) != 0
+    assert "the exact index has none" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "y"), "--kind", "hnsw", "--option", "nlist=3"]) != 0
+    assert "unknown hnsw options ['nlist']" in capsys.readouterr().err

@@ -26,6 +26,9 @@ def index(
     ),
     metric: str = typer.Option("cosine", "--metric", help="cosine | dot"),
     dtype: str = typer.Option("float32", "--dtype", help="exact index storage: float32 | float16"),
+    option: list[str] = typer.Option(
+        [], "--option", help="FAISS parameter NAME=INT, e.g. hnsw_m=48, ef_search=256, nlist=4096."
+    ),
     shard_size: int = typer.Option(4096, "--shard-size", min=1, help="Items per resumable shard."),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Items per encoder batch."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N"),
@@ -38,6 +41,8 @@ def index(
     from contrastkit.search import ExactIndex, FaissIndex
     from contrastkit.search.build import build_index
 
+    if option and kind == "exact":
+        raise typer.BadParameter("--option sets FAISS parameters; the exact index has none")
     if kind not in KINDS:
         raise typer.BadParameter(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
     encoder = load_encoder(model, device=resolve_device(device))
@@ -47,7 +52,7 @@ def index(
     vectors = (
         ExactIndex(encoder.dim, metric=metric, dtype=dtype)  # type: ignore[arg-type]
         if kind == "exact"
-        else FaissIndex(encoder.dim, metric=metric, structure=kind)  # type: ignore[arg-type]
+        else FaissIndex(encoder.dim, metric=metric, structure=kind, **_options(option))  # type: ignore[arg-type]
     )
     built = read_card(model)
     card = {
@@ -75,3 +80,13 @@ def index(
     typer.echo(
         f"indexed {len(vectors)} items of {data} ({kind}, {metric}, {encoder.dim}-d) in {out}"
     )
+
+
+def _options(pairs: list[str]) -> dict[str, int]:
+    options = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise typer.BadParameter(f"expected NAME=INT, got {pair!r}", param_hint="--option")
+        options[name.strip()] = int(value)
+    return options

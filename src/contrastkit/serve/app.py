@@ -11,15 +11,15 @@ Imports no training code.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any, Literal
 
+import numpy as np
+import orjson
 import torch
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -29,13 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contrastkit.encoders import Encoder, InputError, ParsesInputs
 from contrastkit.search.open import Searcher
 from contrastkit.serve.batcher import Batcher, Costs, Overloaded
-from contrastkit.serve.http import (
-    BodyLimit,
-    authorized,
-    error_response,
-    request_id,
-    timing_headers,
-)
+from contrastkit.serve.http import BodyLimit, Edges, error_response
 from contrastkit.serve.limits import Limits
 from contrastkit.serve.metrics import Metrics
 
@@ -97,16 +91,25 @@ def create_app(
         max_queued=limits.max_queued,
         workers=limits.workers,
     )
+    # searches are batched too: one (Q, dim) × (dim, N) product serves Q queries
+    searches = Batcher(
+        lambda queries: _search_many(searcher, queries),
+        max_batch_items=limits.max_batch_items,
+        max_batch_cost=limits.max_batch_items,
+        max_queued=limits.max_queued,
+        workers=1,
+    )
     metrics = Metrics()
-    searching = asyncio.Semaphore(limits.workers)
     state = {"ready": False}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await batcher.start()
+        await searches.start()
         state["ready"] = True
         yield
         state["ready"] = False  # /health says 503 while in-flight requests finish
+        await searches.stop()
         await batcher.stop()
 
     app = FastAPI(
@@ -115,24 +118,8 @@ def create_app(
         lifespan=lifespan,
     )
 
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)  # inside `edges`, below
-
-    @app.middleware("http")
-    async def edges(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started, rid = time.perf_counter(), request_id(request)
-        if request.url.path not in OPEN_PATHS and not authorized(request, token):
-            response: Response = error_response(
-                401, "missing or wrong bearer token (Authorization: Bearer …)"
-            )
-        else:
-            response = await call_next(request)
-        response.headers.update({"X-Request-Id": rid, **timing_headers(started)})
-        route = request.scope.get("route")
-        path = getattr(route, "path", "other")  # the route's template: bounded label values
-        metrics.observe(path, response.status_code, time.perf_counter() - started)
-        return response
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(Edges, token=token, open_paths=OPEN_PATHS, observe=metrics.observe)
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, e: ClientError) -> JSONResponse:
@@ -162,7 +149,8 @@ def create_app(
             raise ClientError(422, "this encoder takes no request inputs", param)
         try:
             items = [encoder.parse(v, max_pixels=limits.max_pixels) for v in values]
-            return await batcher.encode(items)
+            vectors: torch.Tensor = await batcher.submit(items)
+            return vectors
         except InputError as e:
             raise ClientError(413 if e.too_large else 422, str(e), param) from None
         except Overloaded as e:
@@ -191,9 +179,9 @@ def create_app(
         }
 
     @app.post("/v1/embeddings")
-    async def embeddings(body: EmbeddingsRequest) -> dict[str, Any]:
+    async def embeddings(body: EmbeddingsRequest) -> Response:
         values = [body.input] if isinstance(body.input, str) else body.input
-        vectors = (await embed(list(values), "input")).float()
+        vectors = (await embed(list(values), "input")).float().numpy()
         data = [
             {
                 "object": "embedding",
@@ -204,15 +192,17 @@ def create_app(
         ]
         used = sum(encoder.cost(v) for v in values) if isinstance(encoder, Costs) else len(values)
         usage = {"prompt_tokens": used, "total_tokens": used}
-        return {"object": "list", "data": data, "model": body.model or model_name, "usage": usage}
+        return _json(
+            {"object": "list", "data": data, "model": body.model or model_name, "usage": usage}
+        )
 
     @app.post("/embed")
-    async def embed_route(body: EmbedRequest) -> dict[str, Any]:
+    async def embed_route(body: EmbedRequest) -> Response:
         if body.inputs and body.images:
             raise ClientError(422, "send inputs (texts) or images, not both")
         values: list[str | bytes] = list(body.inputs) or [_b64(i, "images") for i in body.images]
         vectors = await embed(values, "images" if body.images else "inputs")
-        return {"embeddings": vectors.float().tolist(), "dim": encoder.dim}
+        return _json({"embeddings": vectors.float().numpy(), "dim": encoder.dim})
 
     @app.post("/search", openapi_extra=_SEARCH_BODY)
     async def search(request: Request) -> dict[str, Any]:
@@ -235,13 +225,13 @@ def create_app(
                 body.query if body.query is not None else _b64(body.image or "", "image")
             )
             query, k = await embed([value], "query" if body.query is not None else "image"), body.k
-        async with searching:
-            hits = await asyncio.get_running_loop().run_in_executor(
-                None, searcher.index.search, query, k
-            )
+        try:
+            ((ids, scores),) = await searches.submit([(query[0], k)])
+        except Overloaded as e:
+            raise ClientError(429, f"overloaded: {e}; retry shortly") from None
         results = [
             {"id": i, "score": s, "preview": searcher.preview(i)}
-            for i, s in zip(hits.ids[0], hits.scores[0], strict=True)
+            for i, s in zip(ids, scores, strict=True)
             if i != body.id
         ][: body.k]
         return {"results": results}
@@ -258,6 +248,19 @@ def create_app(
         return HTMLResponse(resources.files("contrastkit.serve").joinpath("page.html").read_text())
 
     return app
+
+
+def _search_many(
+    searcher: Searcher | None, queries: list[tuple[torch.Tensor, int]]
+) -> list[tuple[list[str], list[float]]]:
+    """One index search for many (query vector, k) requests; each gets its own k hits."""
+    assert searcher is not None
+    k = max(k for _, k in queries)
+    hits = searcher.index.search(torch.stack([q for q, _ in queries]), k)
+    return [
+        (ids[:kq], scores[:kq])
+        for ids, scores, (_, kq) in zip(hits.ids, hits.scores, queries, strict=True)
+    ]
 
 
 # /search reads its body itself (JSON or a multipart upload); this tells OpenAPI both shapes
@@ -309,7 +312,14 @@ def _b64(value: str, param: str) -> bytes:
         raise ClientError(422, f"{param} must be base64-encoded files", param) from None
 
 
-def _encode_vector(vector: torch.Tensor, fmt: str) -> list[float] | str:
+def _encode_vector(vector: np.ndarray, fmt: str) -> np.ndarray | str:
     if fmt == "base64":  # little-endian float32, as OpenAI's API sends it
-        return base64.b64encode(vector.numpy().astype("<f4").tobytes()).decode()
-    return vector.tolist()
+        return base64.b64encode(vector.astype("<f4").tobytes()).decode()
+    return vector
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """orjson straight from numpy rows: no per-float Python object on the way out."""
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )

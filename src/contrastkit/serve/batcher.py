@@ -1,10 +1,12 @@
-"""Dynamic batching: requests that arrive together are encoded together, under a budget.
+"""Dynamic batching: requests that arrive together are run together, under a budget.
+
+The service batches two things this way: encoding inputs, and searching the index.
 
 Each request's items wait in one queue; a single worker takes as many queued requests as fit
 in ``max_batch_cost`` (a text costs its approximate tokens, an image its pixels; the encoder
 says, through :class:`Costs`) and ``max_batch_items``, encodes them in one call on a thread of
 a pool sized to the machine (``workers``; each encode uses torch's intra-op threads), and hands
-each request its rows. Concurrency is bounded where it matters: at most ``max_queued`` items
+each request its rows (a request over the budget by itself runs alone). Concurrency is bounded where it matters: at most ``max_queued`` items
 wait; one more is refused at once (:class:`Overloaded` → HTTP 429), never queued into a
 timeout, and the CPU is never oversubscribed by one thread per request.
 """
@@ -18,8 +20,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
-
-import torch
 
 
 @runtime_checkable
@@ -37,7 +37,7 @@ class Overloaded(RuntimeError):
 class _Request:
     items: list[Any]
     cost: int
-    future: asyncio.Future[torch.Tensor]
+    future: asyncio.Future[Any]
     queued: float = field(default_factory=time.perf_counter)
 
 
@@ -52,11 +52,12 @@ class BatchStats:
 
 
 class Batcher:
-    """Coalesce concurrent ``encode`` calls into batches (see the module docstring)."""
+    """Coalesce concurrent :meth:`submit` calls into batches for ``run`` (see the module
+    docstring): ``run(items)`` returns one result per item (an embeddings tensor, a list)."""
 
     def __init__(
         self,
-        encode: Callable[[list[Any]], torch.Tensor],
+        run: Callable[[list[Any]], Any],  # one result per item: tensor rows, a list
         *,
         cost: Callable[[Any], int] = lambda item: 1,
         max_batch_cost: int = 16_384,
@@ -64,7 +65,7 @@ class Batcher:
         max_queued: int = 1024,
         workers: int = 1,
     ) -> None:
-        self._encode, self._cost = encode, cost
+        self._run_items, self._cost = run, cost
         self.max_batch_cost, self.max_batch_items = max_batch_cost, max_batch_items
         self.max_queued = max_queued
         self._workers = workers
@@ -91,8 +92,9 @@ class Batcher:
                 await self._runner
         self._pool.shutdown(wait=True)
 
-    async def encode(self, items: Sequence[Any]) -> torch.Tensor:
-        """The embeddings of ``items``, (N, dim), encoded with whatever else is waiting."""
+    async def submit(self, items: Sequence[Any]) -> Any:
+        """``run``'s results for ``items`` (rows of a tensor, or a list), run together with
+        whatever else is waiting."""
         if self._queue is None:
             raise RuntimeError("the batcher is not started")
         if self.stats.queued_items + len(items) > self.max_queued:
@@ -112,7 +114,11 @@ class Batcher:
         assert self._queue is not None and self._slots is not None
         carried: _Request | None = None
         while True:
+            # A worker first, then the batch: whatever queued up while the workers were busy
+            # joins it, so batches grow with the load and add no wait when there is none.
+            await self._slots.acquire()
             first = carried or await self._queue.get()
+            await asyncio.sleep(0)  # requests already parsed by the event loop get queued
             batch, cost, carried = [first], first.cost, None
             while not self._queue.empty():  # take what already waits, within the budget
                 nxt = self._queue.get_nowait()
@@ -122,7 +128,6 @@ class Batcher:
                     break
                 batch.append(nxt)
                 cost += nxt.cost
-            await self._slots.acquire()
             task = asyncio.create_task(self._run_batch(batch))
             self._running.add(task)  # a reference, so the task is not collected mid-run
             task.add_done_callback(self._running.discard)
@@ -133,7 +138,7 @@ class Batcher:
         start = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
-            vectors = await loop.run_in_executor(self._pool, self._encode, items)
+            results = await loop.run_in_executor(self._pool, self._run_items, items)
         except Exception as e:  # every waiting request learns what went wrong
             for r in batch:
                 if not r.future.done():
@@ -142,7 +147,7 @@ class Batcher:
             offset = 0
             for r in batch:
                 if not r.future.done():
-                    r.future.set_result(vectors[offset : offset + len(r.items)])
+                    r.future.set_result(results[offset : offset + len(r.items)])
                 offset += len(r.items)
         finally:
             self.stats.batches += 1

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 
 Scope = MutableMapping[str, Any]
@@ -106,23 +105,58 @@ async def _send_json(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def request_id(request: Request) -> str:
-    """The client's ``X-Request-Id`` when it is a sane token, else a fresh one."""
-    given = request.headers.get("x-request-id", "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+class Edges:
+    """What every request passes on its way in and out, as plain ASGI (no per-request task):
+    the bearer token (compared in constant time; ``open_paths`` need none), the request id
+    (the client's ``X-Request-Id`` when it is a sane token, else a fresh one), timing headers
+    (``Server-Timing``, ``X-Process-Time-Ms``) and the request's line in the metrics."""
 
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        token: str | None,
+        open_paths: set[str],
+        observe: Callable[[str, int, float], None],
+    ) -> None:
+        self.app, self.token, self.open_paths, self.observe = app, token, open_paths, observe
 
-def timing_headers(started: float) -> dict[str, str]:
-    ms = (time.perf_counter() - started) * 1000
-    return {"Server-Timing": f"app;dur={ms:.1f}", "X-Process-Time-Ms": f"{ms:.1f}"}
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        status = 500
 
+        async def stamped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                ms = f"{(time.perf_counter() - started) * 1000:.1f}"
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", rid.encode()),
+                    (b"server-timing", f"app;dur={ms}".encode()),
+                    (b"x-process-time-ms", ms.encode()),
+                ]
+            await send(message)
 
-def authorized(request: Request, token: str | None) -> bool:
-    """True without a token; else the ``Authorization: Bearer …`` header must match it,
-    compared in constant time."""
-    if token is None:
-        return True
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and secrets.compare_digest(
-        given.strip().encode(), token.encode()
-    )
+        if scope["path"] in self.open_paths or self._authorized(headers):
+            await self.app(scope, receive, stamped)
+        else:
+            await _send_json(
+                stamped, 401, "missing or wrong bearer token (Authorization: Bearer …)"
+            )
+        route = scope.get("route")  # the matched route's template: bounded label values
+        self.observe(getattr(route, "path", "other"), status, time.perf_counter() - started)
+
+    def _authorized(self, headers: dict[bytes, bytes]) -> bool:
+        if self.token is None:
+            return True
+        scheme, _, given = headers.get(b"authorization", b"").partition(b" ")
+        return scheme.lower() == b"bearer" and secrets.compare_digest(
+            given.strip(), self.token.encode()
+        )

@@ -159,7 +159,10 @@ class TextEncoder(nn.Module):
         device = torch.device(device) if device is not None else _device_of(self)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         was_training = self.training
-        self.eval()
+        if (
+            was_training
+        ):  # switching modes is not free (transformers re-kernelizes): only when needed
+            self.eval()
         chunks = []
         starts = range(0, len(order), batch_size)
         try:
@@ -168,7 +171,8 @@ class TextEncoder(nn.Module):
                 tokens = {k: v.to(device) for k, v in self.tokenize(batch).items()}
                 chunks.append(self(tokens).float().cpu())
         finally:
-            self.train(was_training)
+            if was_training:
+                self.train()
         if not chunks:
             return torch.empty(0, self.dim)
         sorted_embeddings = torch.cat(chunks)  # (N, dim), longest text first

@@ -69,7 +69,7 @@ def export_sentence_transformers(
 
 def load(directory: Path, card: Mapping[str, Any], device: torch.device) -> TextEncoder:
     """The :class:`TextEncoder` of a sentence-transformers directory (``load_encoder``)."""
-    return TextEncoder.from_pretrained(directory).to(device)
+    return TextEncoder.from_pretrained(directory).to(device).eval()
 
 
 def _write(encoder: TextEncoder, directory: Path) -> None:
