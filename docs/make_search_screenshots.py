@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "serve"))  # the test suite's browser and live server
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "serve")]  # the tests' browser, server
 
 from browser import Browser  # noqa: E402
 from live import serve  # noqa: E402

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from browser import CHROMIUM, FLAGS
 from contrastkit.report import (
     Section,
     alignment_uniformity_plane,
@@ -21,24 +22,10 @@ from contrastkit.report import (
     render_page,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
 )
-
-# offline, quiet, no state kept: nothing may reach for the network or a user profile
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # after the load event, the body records how many <img> decoded (naturalWidth > 0)
 _IMAGE_CHECK = (

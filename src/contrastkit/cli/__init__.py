@@ -1,13 +1,16 @@
 """The ``contrastkit`` command line: one Typer app; ``main(argv) -> int`` runs it in-process.
 
-User mistakes (bad options, missing data, invalid values) end with one line on stderr and a
-non-zero exit code; anything else is a bug and keeps its traceback. Warnings the library logs
+User mistakes (bad options, missing data, invalid values, unreadable or unwritable files, a
+full disk) end with one line on stderr and a non-zero exit code; anything else is a bug and
+keeps its traceback. ``--debug`` (anywhere on the line) or ``CONTRASTKIT_DEBUG=1`` shows the
+traceback of a user mistake too. Warnings the library logs
 (e.g. image files skipped as unreadable) are printed as ``warning: ...`` lines on stderr.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -73,17 +76,19 @@ class _WarningLines(logging.Handler):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
+    debug = "--debug" in args or os.environ.get("CONTRASTKIT_DEBUG") == "1"
+    args = [a for a in args if a != "--debug"]
     # attached for this call only, so in-process callers keep their own logging set-up;
     # records still propagate to the root logger's handlers, if any
     logger, handler = logging.getLogger("contrastkit"), _WarningLines()
     logger.addHandler(handler)
     try:
-        return _run(args)
+        return _run(args, debug)
     finally:
         logger.removeHandler(handler)
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], debug: bool) -> int:
     try:
         result = app(args=args, prog_name="contrastkit", standalone_mode=False)
     except typer.Exit as e:
@@ -91,8 +96,10 @@ def _run(args: list[str]) -> int:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (UserError, ValueError, OSError) as e:  # OSError: files, disks, checkpoints
+        if debug:
+            raise
+        print(f"error: {_one_line(e)}", file=sys.stderr)
         return 1
     except Exception as e:
         # Usage errors (unknown option, bad value) are click's ClickException, which Typer
@@ -102,6 +109,13 @@ def _run(args: list[str]) -> int:
             return int(e.exit_code)
         raise
     return result if isinstance(result, int) else 0
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    if isinstance(e, OSError) and e.filename and str(e.filename) not in text:
+        text += f" ({e.filename})"
+    return text
 
 
 def run() -> None:

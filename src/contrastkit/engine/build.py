@@ -62,6 +62,7 @@ def loop_settings(
         log_every=cfg.log_every,
         checkpoint_every=cfg.checkpoint_every,
         keep_checkpoints=cfg.keep_checkpoints,
+        on_nonfinite=cfg.on_nonfinite,
         progress=progress,
     )
 

@@ -25,8 +25,9 @@ _NAME = re.compile(r"^checkpoint-(\d{8})\.pt$")
 BEST = "best.pt"  # the best model by the early-stopping metric (engine/early_stop.py)
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint could not be written or no valid checkpoint could be read."""
+class CheckpointError(OSError):
+    """A checkpoint could not be written, or a file is not a readable checkpoint (an I/O error
+    to callers: the CLI reports it in one line like any unreadable or unwritable file)."""
 
 
 def checkpoint_path(directory: Path, step: int) -> Path:
@@ -75,8 +76,20 @@ def list_checkpoints(directory: Path) -> list[Path]:
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load one checkpoint with ``weights_only=True``."""
-    state: dict[str, Any] = torch.load(path, map_location=map_location, weights_only=True)
+    """Load one checkpoint with ``weights_only=True`` (no pickled code ever runs).
+
+    Raises ``FileNotFoundError`` naming a missing file and :class:`CheckpointError` (one line)
+    for a file that is not a readable contrastkit checkpoint.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # truncated zips, foreign pickles, refused globals: many types
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise CheckpointError(f"cannot read checkpoint {path}: {first}") from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise CheckpointError(f"{path} is not a contrastkit checkpoint (no model state in it)")
     return state
 
 
@@ -86,7 +99,7 @@ def load_latest(directory: Path, map_location: str | torch.device = "cpu") -> di
         try:
             return load_checkpoint(path, map_location)
         except Exception as e:  # a truncated file raises many types; we report and move on
-            log.warning("skipping unreadable checkpoint %s: %s", path, e)
+            log.warning("%s; trying an older one", e)
     return None
 
 

@@ -39,11 +39,19 @@ from contrastkit.diagnostics import alignment, std_of_l2_normalized, uniformity
 from contrastkit.engine import rng
 from contrastkit.engine.allocator import keep_freed_memory
 from contrastkit.engine.checkpoint import save_best, save_checkpoint
+from contrastkit.engine.finite import (
+    agree,
+    buffers_of,
+    nonfinite_gradients,
+    nonfinite_state,
+    restore_buffers,
+)
 from contrastkit.engine.metrics_log import MetricsLog
 from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import warmup_cosine
 from contrastkit.engine.stream import BatchStream
+from contrastkit.losses import NonFiniteError
 from contrastkit.methods.base import EMATarget, StepHook
 from contrastkit.types import Batch, StepOutput
 
@@ -63,6 +71,7 @@ class LoopSettings:
     log_every: int = 20
     checkpoint_every: int = 500
     keep_checkpoints: int = 2
+    on_nonfinite: str = "stop"  # stop | skip (engine/finite.py)
     progress: bool = True
     momentum: Callable[[int], float] | None = None  # EMA momentum of step s, if any
 
@@ -157,59 +166,105 @@ def train(
             **(extra or {}),
         }
 
+    saved = step  # the newest checkpoint's step (0: none yet)
+
     def checkpoint() -> None:
+        nonlocal saved
         if distributed.is_main():
             save_checkpoint(state(), run_dir / "checkpoints", step, keep=s.keep_checkpoints)
         distributed.barrier()
+        saved = step
+
+    def non_finite(problem: str) -> NonFiniteError:
+        kept = f"checkpoint of step {saved}" if saved else "no checkpoint yet"
+        return NonFiniteError(
+            f"step {step}: {problem}; lower optim.lr, raise the temperature, set "
+            f"optim.clip_grad, or set on_nonfinite=skip to skip such batches ({kept} kept)"
+        )
 
     model.train()
     start, samples, loss_value = time.perf_counter(), 0, math.nan
     interval_start, interval_samples = start, 0
     stopped: str | None = None
+    skipped, said_identical, trained = 0, False, None
     while step < s.total_steps and stopped is None:
+        before = buffers_of(method) if s.on_nonfinite == "skip" else None
         lr = warmup_cosine(
             step, total=s.total_steps, warmup=s.warmup_steps, peak=s.peak_lr, final=s.final_lr
         )
         set_lr(optimizer, lr)
         optimizer.zero_grad(set_to_none=True)
-        loss_sum = 0.0
+        loss_sum, problem = 0.0, None
         for micro in range(s.accumulate):
             torch.manual_seed(rng.step_seed(s.seed, step, micro, distributed.rank()))
             batch = position.next()
             sync = micro == s.accumulate - 1
-            with _no_sync(model, sync), _autocast(device, s.amp):
-                out: StepOutput = model(batch)
-            scaler.scale(out.loss / s.accumulate).backward()
-            loss_sum += out.loss.detach().item()
+            try:
+                with _no_sync(model, sync), _autocast(device, s.amp):
+                    out: StepOutput = model(batch)
+                loss = out.loss.detach().item()
+                problem = None if math.isfinite(loss) else f"the loss became {loss}"
+            except NonFiniteError as e:  # a loss refusing non-finite embeddings
+                problem = f"the method's embeddings became non-finite ({e})"
             interval_samples += len(batch) * distributed.world_size()
-        loss_value = loss_sum / s.accumulate
-        if not math.isfinite(loss_value):
-            raise FloatingPointError(
-                f"the loss became {loss_value} at step {step}; lower optim.lr, raise the "
-                "temperature, or enable optim.clip_grad (the last checkpoint is kept)."
-            )
-        if isinstance(method, StepHook):
-            method.before_optimizer_step(step)
-        if s.clip_grad is not None:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(method.parameters(), s.clip_grad)
-        scaler.step(optimizer)
-        scaler.update()
-        if s.momentum is not None and isinstance(method, EMATarget):
-            method.update_target(s.momentum(step))
+            if agree(problem, device) is not None:  # every rank stops before backward
+                problem = problem or "another rank's step became non-finite"
+                break
+            scaler.scale(out.loss / s.accumulate).backward()
+            loss_sum += loss
+        if problem is None and not scaler.is_enabled():  # fp16's scaler skips inf steps itself
+            problem = agree(nonfinite_gradients(method), device)
+        if problem is not None:
+            if s.on_nonfinite == "stop":
+                raise non_finite(problem)
+            restore_buffers(method, before)  # the skipped batch leaves no trace
+            optimizer.zero_grad(set_to_none=True)
+            skipped += 1
+            logger.warning("skipped step %d: %s (on_nonfinite=skip)", step, problem)
+        else:
+            loss_value = loss_sum / s.accumulate
+            if isinstance(method, StepHook):
+                method.before_optimizer_step(step)
+            if s.clip_grad is not None:
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(method.parameters(), s.clip_grad)
+            scaler.step(optimizer)
+            scaler.update()
+            if s.momentum is not None and isinstance(method, EMATarget):
+                method.update_target(s.momentum(step))
+            broken = agree(nonfinite_state(method), device)
+            if broken is not None:  # too late to skip: the step itself overflowed
+                raise non_finite(broken)
+            trained = out  # the last step that trained: what the log row measures
         step += 1
         bar.update(1)
-        watch = monitor if monitor is not None and monitor.due(step) else None
+        due = monitor is not None and monitor.due(step) and trained is not None
+        watch = monitor if due else None
         if watch is not None or step % s.log_every == 0 or step == s.total_steps:
             now = time.perf_counter()
             throughput = interval_samples / max(now - interval_start, 1e-9)
             samples += interval_samples
             interval_start, interval_samples = now, 0
             values = {"loss": loss_value, "lr": lr, "samples_per_second": throughput}
-            values.update(_geometry(out.z1, out.z2))
+            if trained is not None:
+                values.update(_geometry(trained.z1, trained.z2))
+            if skipped:
+                values["skipped_steps"] = float(skipped)
+            if (
+                values.get("alignment") == 0.0
+                and values.get("uniformity") == 0.0
+                and not said_identical
+            ):
+                said_identical = True  # alignment and uniformity both 0: every row the same
+                logger.warning(
+                    "step %d: every embedding of the batch is identical (alignment and "
+                    "uniformity both read 0): the encoder has collapsed to a constant",
+                    step,
+                )
             values.update({k: float(v) for k, v in out.metrics.items()})
             if watch is not None:
-                seen = watch.observe(method, step, out, values)
+                assert trained is not None
+                seen = watch.observe(method, step, trained, values)
                 values.update(seen.values)
                 if seen.improved and distributed.is_main():
                     save_best(state(), run_dir / "checkpoints")

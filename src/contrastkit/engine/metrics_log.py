@@ -30,6 +30,7 @@ class MetricsLog:
         self._trackers: list[Tracker] = []
         if not self.enabled:
             return
+        run_dir.mkdir(parents=True, exist_ok=True)
         if resume_step and self.path.exists():
             rows = [r for r in self.path.read_text().splitlines() if r.strip()]
             kept = [r for r in rows if json.loads(r).get("step", 0) <= resume_step]

@@ -9,6 +9,7 @@ after evaluation, ``eval.json``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from contrastkit import distributed
 from contrastkit.engine.build import loop_settings, optimizer_of, resolve_device
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint, load_latest
 from contrastkit.engine.config import ConfigError, validate_settings
+from contrastkit.engine.lock import run_lock
 from contrastkit.engine.loop import TrainResult, train
 from contrastkit.engine.settings import RESUMABLE_CHANGES, RunConfig
 from contrastkit.methods.base import MethodContractError, check_method
@@ -41,6 +43,20 @@ def train_run(
     device = resolve_device(cfg.device)
     task.check(cfg)  # a config mistake fails before any data loads
     distributed.init_from_env(device.type)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} is a file; give a directory for the run")
+    created = not out_dir.exists()
+    try:
+        with run_lock(out_dir) if distributed.is_main() else contextlib.nullcontext():
+            return _train_locked(task, cfg, out_dir, device, resume=resume, progress=progress)
+    finally:
+        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a run that failed before writing anything leaves no directory
+
+
+def _train_locked(
+    task: Task, cfg: RunConfig, out_dir: Path, device: torch.device, *, resume: str, progress: bool
+) -> TrainResult:
     state = resume_state(task, cfg, out_dir, resume)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
     parts = task.build(cfg, device, fresh=state is None)
@@ -49,7 +65,6 @@ def train_run(
     except MethodContractError as e:
         raise ConfigError(str(e)) from None
     if distributed.is_main():  # only once the data and the method are there
-        out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2) + "\n")
     optimizer = optimizer_of(cfg, parts.method)
     settings = loop_settings(cfg, len(parts.stream.batches), parts.method, progress=progress)
@@ -83,6 +98,12 @@ def resume_state(task: Task, cfg: RunConfig, out_dir: Path, resume: str) -> dict
             )
         return None
     state = load_latest(checkpoints) if resume == "auto" else load_checkpoint(Path(resume))
+    if state is None and list_checkpoints(checkpoints):
+        raise ConfigError(
+            f"none of the {len(list_checkpoints(checkpoints))} checkpoints in {checkpoints} can "
+            "be read (see the warnings above); to start over on purpose, move them away or "
+            "choose a new --out"
+        )
     if state is None:
         return None  # "auto" with nothing to resume starts fresh
     saved = _settings_of(task, state).model_dump(mode="json")

@@ -20,7 +20,8 @@ TRACKERS = ("tensorboard", "mlflow", "wandb")  # engine/tracking.py; metrics.jso
 class Strict(BaseModel):
     """A settings section: unknown keys are errors, values are frozen once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no inf or nan anywhere: temperature=.inf would train at a constant loss
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OptimSettings(Strict):
@@ -53,6 +54,10 @@ class RunConfig(Strict):
     # where metrics go besides metrics.jsonl: tensorboard (tb/), mlflow (a file store in
     # mlruns/, the [mlflow] extra), wandb (offline, in wandb/, the [wandb] extra)
     trackers: tuple[Literal["tensorboard", "mlflow", "wandb"], ...] = ("tensorboard",)
+    # a step whose loss, gradients, parameters or buffers are not finite: stop (naming the
+    # step and what went wrong; the last checkpoint stays) or skip the batch (model, EMA
+    # targets, queues and optimiser as before it; counted as skipped_steps)
+    on_nonfinite: Literal["stop", "skip"] = "stop"
     checkpoint_every: int = Field(default=500, ge=1)  # steps between checkpoints (and at the end)
     keep_checkpoints: int = Field(default=2, ge=1)
     optim: OptimSettings = OptimSettings()
@@ -91,6 +96,7 @@ RESUMABLE_CHANGES = frozenset(
         "device",
         "log_every",
         "trackers",
+        "on_nonfinite",
         "checkpoint_every",
         "keep_checkpoints",
         "monitor",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from contrastkit.losses._checks import NonFiniteError
 from contrastkit.losses.barlow_twins import BarlowTwinsLoss, barlow_twins_loss
 from contrastkit.losses.debiased import (
     DebiasedInfoNCELoss,
@@ -54,6 +55,7 @@ __all__ = [
     "LearnableTemperature",
     "NTXentLoss",
     "NegativeCosineLoss",
+    "NonFiniteError",
     "PairwiseMarginLoss",
     "SupConLoss",
     "SwAVLoss",

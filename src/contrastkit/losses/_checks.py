@@ -54,9 +54,13 @@ def check_embeddings(*tensors: torch.Tensor, names: tuple[str, ...], min_rows: i
         check_finite(t, name)
 
 
+class NonFiniteError(ValueError):
+    """A tensor holds NaN or infinite values (the training loop stops or skips the batch)."""
+
+
 def check_finite(t: torch.Tensor, name: str) -> None:
     if not bool(torch.isfinite(t).all()):
-        raise ValueError(f"{name} contains NaN or infinite values.")
+        raise NonFiniteError(f"{name} contains NaN or infinite values.")
 
 
 def check_non_negative(value: float, name: str) -> None:

@@ -7,6 +7,7 @@ one that embedded the corpus, so queries and corpus always share one embedding s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ class Searcher:
     index: ExactIndex | FaissIndex
     card: IndexCard
     encoder: Encoder
-    corpus: Items | None = None  # for previews and "more like this"
+    corpus: Items | None = None  # the indexed items, for previews
 
     def embed(self, values: list[str | bytes]) -> torch.Tensor:
         """Request inputs (texts, image bytes) → embeddings, through the encoder's ``parse``."""
@@ -42,14 +43,12 @@ class Searcher:
         """What a page shows for a result (``{}`` when the corpus cannot be read here)."""
         if self.corpus is None or not isinstance(self.encoder, ReadsSources):
             return {}
-        position = self._positions().get(id)
+        position = self._position_of.get(id)
         return {} if position is None else self.encoder.preview(self.corpus, position)
 
-    def _positions(self) -> dict[str, int]:
-        if not hasattr(self, "_position_of"):
-            assert self.corpus is not None
-            self._position_of = {i: n for n, i in enumerate(self.corpus.ids)}
-        return self._position_of
+    @functools.cached_property
+    def _position_of(self) -> dict[str, int]:
+        return {i: n for n, i in enumerate(self.corpus.ids)} if self.corpus is not None else {}
 
 
 def open_searcher(

@@ -56,7 +56,7 @@ class ViewPairs:
 
     ``z1``/``z2`` are the projections the method's loss compares (what ``training_step``
     returns to the loop, so the same space as the logged alignment and uniformity);
-    ``h1``/``h2`` the representations ``embed`` gives (what kNN and search use).
+    ``h1``/``h2`` the representations the encoder gives (what kNN and search use).
     Shapes: z (N, D), h (N, dim), float32 on CPU.
     """
 

@@ -1,5 +1,6 @@
-"""Drive headless Chromium through the DevTools protocol over a pipe (``--remote-debugging-pipe``):
-open a page, run JavaScript, type, upload a file, take a screenshot. No extra package, no port."""
+"""Headless Chromium for the tests: the flags every run uses, and a page driven through the
+DevTools protocol over a pipe (``--remote-debugging-pipe``): open, run JavaScript, type, upload
+a file, take a screenshot. No extra package, no port."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1100,900",
 ]
 
 
@@ -38,7 +38,13 @@ class Browser:
             os.dup2(from_chromium, 4)
 
         self.process = subprocess.Popen(
-            [str(CHROMIUM), *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={profile}"],
+            [
+                str(CHROMIUM),
+                *FLAGS,
+                "--window-size=1100,900",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile}",
+            ],
             preexec_fn=fds,
             close_fds=False,
             stdout=subprocess.DEVNULL,
