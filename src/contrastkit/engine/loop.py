@@ -170,6 +170,9 @@ def train(
 
     def checkpoint() -> None:
         nonlocal saved
+        broken = agree(nonfinite_state(method), device)
+        if broken is not None:  # never a checkpoint that holds inf or NaN
+            raise non_finite(broken)
         if distributed.is_main():
             save_checkpoint(state(), run_dir / "checkpoints", step, keep=s.keep_checkpoints)
         distributed.barrier()
@@ -232,9 +235,6 @@ def train(
             scaler.update()
             if s.momentum is not None and isinstance(method, EMATarget):
                 method.update_target(s.momentum(step))
-            broken = agree(nonfinite_state(method), device)
-            if broken is not None:  # too late to skip: the step itself overflowed
-                raise non_finite(broken)
             trained = out  # the last step that trained: what the log row measures
         step += 1
         bar.update(1)
@@ -266,7 +266,7 @@ def train(
                 assert trained is not None
                 seen = watch.observe(method, step, trained, values)
                 values.update(seen.values)
-                if seen.improved and distributed.is_main():
+                if seen.improved and distributed.is_main() and nonfinite_state(method) is None:
                     save_best(state(), run_dir / "checkpoints")
                 stopped = seen.stop
             log.write(step, values)
