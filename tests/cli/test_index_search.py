@@ -12,7 +12,6 @@ import torch
 
 from contrastkit.cli import main
 from contrastkit.search.open import open_searcher
-from text.text_fakes import write_triplets_jsonl
 
 IMAGE_RUN = [
     "--set", "data.max_samples=256", "--set", "optim.batch_size=32",
@@ -71,27 +70,9 @@ def test_an_image_index_votes_as_eval_scores_knn(image_export, capsys):
 
 
 @pytest.fixture(scope="module")
-def text_index(tmp_path_factory, tiny_bert_dir):
-    root = tmp_path_factory.mktemp("text")
-    source = write_triplets_jsonl(root / "rows.jsonl")
-    run = root / "run"
-    train = ["train", "--method", "pairs", "--data", source, "--steps", "2", "--out", str(run)]
-    assert (
-        main([*train, "--set", f"model.name={tiny_bert_dir}", "--set", "optim.batch_size=4", "-q"])
-        == 0
-    )
-    assert main(["export", "--run", str(run), "--out", str(root / "export")]) == 0
-    index = [
-        "index",
-        "--model",
-        str(root / "export"),
-        "--data",
-        source,
-        "--out",
-        str(root / "index"),
-    ]
-    assert main([*index, "--kind", "exact", "--shard-size", "5", "-q"]) == 0
-    return root, source
+def text_index(text_corpus):
+    """tests/conftest.py's pairs run over the tiny BERT: its export and index, and the source."""
+    return text_corpus["index"].parent, text_corpus["source"]
 
 
 def test_a_text_index_finds_its_own_text_first(text_index, capsys):
