@@ -65,6 +65,9 @@ class ParsesInputs(Protocol):
     typed in a search box) or a file's bytes (an uploaded image). The search service and
     ``contrastkit search`` use it, so neither needs to know what kind of data an index holds."""
 
+    #: what a request may carry for this encoder: "text" (a string), "file" (bytes)
+    request_inputs: tuple[str, ...]
+
     def parse(self, value: str | bytes, *, max_pixels: int | None = None) -> Any:
         """One item from ``value``; :class:`InputError` when the encoder cannot take it.
         ``max_pixels`` caps an image's width × height (checked from its header before

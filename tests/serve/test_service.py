@@ -39,6 +39,7 @@ def test_health_info_and_the_headers_of_every_response(text_server):
     assert given.headers["x-request-id"] == "trace-42"
     info = given.json()
     assert info["inputs"] == "texts" and info["dim"] == 32 and info["index"]["count"] == 21
+    assert info["accepts"] == ["text"]
     assert info["limits"]["max_inputs"] == 4
 
 

@@ -174,6 +174,7 @@ def create_app(
             "model": model_name,
             "dim": encoder.dim,
             "inputs": encoder.inputs,
+            "accepts": list(encoder.request_inputs) if isinstance(encoder, ParsesInputs) else [],
             "index": index,
             "limits": limits.__dict__,
         }

@@ -43,6 +43,7 @@ class TextEncoder(nn.Module):
     """
 
     inputs = "texts"  # what encode() takes (the Encoder protocol, contrastkit/encoders.py)
+    request_inputs = ("text",)  # what a service request carries (encoders.ParsesInputs)
 
     def __init__(
         self,

@@ -43,6 +43,7 @@ class ImageEncoder:
     """
 
     inputs = "images"
+    request_inputs = ("file",)  # a service request carries an image file (encoders.ParsesInputs)
 
     def __init__(
         self,
