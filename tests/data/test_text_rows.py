@@ -144,3 +144,14 @@ def test_file_and_format_errors(tmp_path):
         ValueError, match=r"format must be 'auto', 'jsonl', 'csv' or 'tsv', got 'xml'"
     ):
         read_text_rows(tmp_path / "data.parquet", format="xml")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_bytes_that_are_not_utf8_name_file_and_line(tmp_path, suffix):
+    path = tmp_path / f"rows{suffix}"
+    good = '{"a": "x", "b": "y"}\n' if suffix == ".jsonl" else "a,b\nx,y\n"
+    path.write_bytes(good.encode() + b"caf\xe9 latin-1,z\n")
+    with pytest.raises(
+        ValueError, match=rf"{path.name} line \d is not UTF-8 \(byte 4 of the line is b'\\xe9'\)"
+    ):
+        read_text_rows(path)

@@ -17,6 +17,7 @@ Files are read as UTF-8 (a leading byte-order mark is ignored).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator, Sequence
@@ -102,14 +103,30 @@ def read_text_rows(
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist or is not a file.")
     kind = _format_of(path, format)
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        if kind == "jsonl":
-            names, rows = _read_jsonl(file, columns, path)
-        else:
-            names, rows = _read_table(file, columns, path, tab=kind == "tsv")
+    lines = _utf8_lines(path)
+    if kind == "jsonl":
+        names, rows = _read_jsonl(lines, columns, path)
+    else:
+        names, rows = _read_table(lines, columns, path, tab=kind == "tsv")
     if not rows:
         raise ValueError(f"{path} holds no rows.")
     return TextRows(names, rows)
+
+
+def _utf8_lines(path: Path) -> Iterator[str]:
+    """The file's lines decoded as UTF-8 (a leading byte-order mark dropped), line endings
+    kept for the csv module; bytes that are not UTF-8 name their file and line."""
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(
+                    f"{path} line {number} is not UTF-8 (byte {e.start + 1} of the line is "
+                    f"{raw[e.start : e.start + 1]!r}); save the file as UTF-8."
+                ) from None
 
 
 def _format_of(path: Path, format: str) -> str:
