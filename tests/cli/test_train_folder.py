@@ -4,12 +4,15 @@ leading outside the folder are never read, and folder mistakes end with one line
 from __future__ import annotations
 
 import builtins
+import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from contrastkit.cli import main
 from contrastkit.engine.checkpoint import list_checkpoints, load_checkpoint
@@ -130,3 +133,48 @@ def test_empty_folder_exits_with_one_line_that_says_what_to_put_there(tmp_path, 
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"error: no images found under {tmp_path / 'empty'}")
     assert ".png" in lines[0] and "class sub-folders" in lines[0]
+
+
+def _truncated_jpeg(path: Path) -> None:
+    """A JPEG cut in half: its header is fine (the scan passes it), its pixels are not."""
+    pixels = np.random.default_rng(7).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, quality=95)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_a_file_that_fails_only_when_decoded_follows_on_error(tmp_path, tiny, capsys):
+    root = tmp_path / "images"
+    root.mkdir()
+    for i in range(11):
+        _png(root / f"{i:02d}.png", seed=i)
+    _truncated_jpeg(root / "05-cut.jpg")
+    args = [*FOLDER_ARGS[2:], "--set", "log_every=1", "--set", "checkpoint_every=3"]
+    args += ["--set", "keep_checkpoints=5", "--steps", "6"]  # 3 batches of 4 an epoch: 2 epochs
+
+    def train(out: Path, *extra: str) -> int:
+        return main(["train", "--data", f"folder:{root}", "--out", str(out), *tiny, *args, *extra])
+
+    assert train(tmp_path / "raise") == 1
+    err = [line for line in _stderr_lines(capsys) if line.startswith("error: ")]
+    assert (
+        "cannot decode image" in err[0]
+        and "05-cut.jpg" in err[0]
+        and "data.on_error=skip" in err[0]
+    )
+
+    assert train(tmp_path / "whole", "--set", "data.on_error=skip") == 0
+    warnings = [line for line in _stderr_lines(capsys) if "05-cut.jpg" in line]
+    assert warnings and "stands in for it" in warnings[0]
+    rows = [json.loads(r) for r in (tmp_path / "whole" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["skipped_files"] == 1.0 and all(math.isfinite(r["loss"]) for r in rows)
+
+    # killed after the step-3 checkpoint and resumed: exact around the stood-in file
+    assert train(tmp_path / "killed", "--set", "data.on_error=skip") == 0
+    for path in list_checkpoints(tmp_path / "killed" / "checkpoints"):
+        if load_checkpoint(path)["step"] > 3:
+            path.unlink()
+    assert train(tmp_path / "killed", "--set", "data.on_error=skip", "--resume", "auto") == 0
+    whole = load_checkpoint(list_checkpoints(tmp_path / "whole" / "checkpoints")[-1])["model"]
+    resumed = load_checkpoint(list_checkpoints(tmp_path / "killed" / "checkpoints")[-1])["model"]
+    assert all(torch.equal(t, resumed[k]) for k, t in whole.items())

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -98,6 +99,8 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
         self.on_error, self.max_pixels = on_error, max_pixels
         self._real_root = Path(os.path.realpath(self.root))
         _, self._errors = pillow()
+        self._failures = multiprocessing.Value("i", 0)  # shared with DataLoader workers
+        self._failed: set[int] = set()
 
         found, self.escaped_paths = _scan(self.root, self._real_root)
         self.escaped = len(self.escaped_paths)
@@ -142,9 +145,36 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
         return len(self._files)
 
     def __getitem__(self, i: int) -> tuple[Any, int]:
-        image = self._decode(i)  # (C, S, S) uint8
-        label = int(self.labels[i])
+        image, label = self._decoded(i)  # (C, S, S) uint8, its class
         return (self.transform(image) if self.transform is not None else image), label
+
+    @property
+    def decode_failures(self) -> int:
+        """Files that passed the scan but failed to decode since this folder was opened
+        (``on_error="skip"``: each stood in for by the next file that decodes), counted
+        across DataLoader worker processes."""
+        return int(self._failures.value)
+
+    def _decoded(self, i: int) -> tuple[torch.Tensor, int]:
+        """Image i, or with ``on_error="skip"`` the next one (in folder order, wrapping) that
+        decodes: always the same stand-in for the same file, so a resumed run sees what an
+        uninterrupted one saw."""
+        for k in [i, *((i + j) % len(self) for j in range(1, len(self)))]:
+            try:
+                return self._decode(k), int(self.labels[k])
+            except ValueError as err:
+                if self.on_error == "raise":
+                    raise
+                self._note_failure(k, err)
+        raise ValueError(f"no image under {self.root} can be decoded")
+
+    def _note_failure(self, k: int, err: Exception) -> None:
+        if k in self._failed:  # said and counted once per file (per process)
+            return
+        self._failed.add(k)
+        with self._failures.get_lock():
+            self._failures.value += 1
+        log.warning("%s; the next image that decodes stands in for it (data.on_error=skip)", err)
 
     @property
     def num_channels(self) -> int:
@@ -174,7 +204,7 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
         for i in tqdm(
             range(len(self)), desc=f"decoding {self.root}", unit="img", disable=not progress
         ):
-            images[i] = self._decode(i)
+            images[i] = self._decoded(i)[0]
         labels = self.labels.clone() if self.classes is not None else None
         return ImageArrays(images, labels, self.classes)
 
@@ -195,7 +225,10 @@ class ImageFolderDataset(Dataset[tuple[Any, int]]):
                     f, channels=self.channels, size=self.size, max_pixels=self.max_pixels
                 )
         except self._errors as err:
-            raise ValueError(f"cannot decode image {self.paths[i]} ({err}).") from err
+            raise ValueError(
+                f"cannot decode image {self.paths[i]} ({err}); fix or remove it, or set "
+                "data.on_error=skip to train on without it"
+            ) from err
 
     def _warn_once(self, reasons: list[str]) -> None:
         parts = []

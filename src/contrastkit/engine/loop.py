@@ -50,7 +50,7 @@ from contrastkit.engine.metrics_log import MetricsLog
 from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import warmup_cosine
-from contrastkit.engine.stream import BatchStream
+from contrastkit.engine.stream import BatchStream, ReportsCounters
 from contrastkit.losses import NonFiniteError
 from contrastkit.methods.base import EMATarget, StepHook
 from contrastkit.types import Batch, StepOutput
@@ -250,6 +250,8 @@ def train(
                 values.update(_geometry(trained.z1, trained.z2))
             if skipped:
                 values["skipped_steps"] = float(skipped)
+            if isinstance(stream, ReportsCounters):
+                values.update(stream.counters())
             if (
                 values.get("alignment") == 0.0
                 and values.get("uniformity") == 0.0

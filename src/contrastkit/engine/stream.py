@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from contrastkit.engine.sampler import IndexBatches
 from contrastkit.types import Batch
@@ -21,3 +21,11 @@ class BatchStream(Protocol):
     def batches(self) -> IndexBatches: ...
 
     def epoch(self, epoch: int, start: int = 0) -> Iterator[Batch]: ...
+
+
+@runtime_checkable
+class ReportsCounters(Protocol):
+    """A stream with running counts worth a column in the log (e.g. ``skipped_files``: files
+    that failed to decode and were stood in for); the loop adds them to every log row."""
+
+    def counters(self) -> dict[str, float]: ...

@@ -53,4 +53,8 @@ def _batches(data: Any, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.T
         for i in range(0, n, batch_size):
             yield images[i : i + batch_size], all_labels[i : i + batch_size]
         return
-    yield from torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False)
+    # its own generator: embedding mid-run must not draw from the training run's RNG stream
+    loader = torch.utils.data.DataLoader(
+        data, batch_size=batch_size, shuffle=False, generator=torch.Generator()
+    )
+    yield from loader

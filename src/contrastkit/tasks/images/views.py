@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from contrastkit.data.image_folder import ImageFolderDataset
 from contrastkit.engine.rng import step_seed
 from contrastkit.engine.sampler import EpochBatches
 from contrastkit.types import Views
@@ -41,6 +42,9 @@ class BatchedViews:
         self.data, self.batches, self.two_views = data, batches, two_views
         self.device, self.num_workers = device, num_workers
 
+    def counters(self) -> dict[str, float]:
+        return _decode_failures(self.data)
+
     def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]:
         for images, labels in self._raw(epoch, start):
             images = images.to(self.device, non_blocking=True)  # (B, C, H, W) uint8
@@ -60,6 +64,7 @@ class BatchedViews:
             batch_sampler=[b.tolist() for b in index_batches],
             num_workers=self.num_workers,
             pin_memory=self.device.type == "cuda",
+            generator=_own_generator(epoch),
         )
 
 
@@ -94,6 +99,9 @@ class PerSampleViews:
         self.pairs = _SeededPairs(data, two_views, seed)
         self.batches, self.device, self.num_workers = batches, device, num_workers
 
+    def counters(self) -> dict[str, float]:
+        return _decode_failures(self.pairs.base)
+
     def epoch(self, epoch: int, start: int = 0) -> Iterator[Views]:
         loader = DataLoader(
             self.pairs,
@@ -103,9 +111,26 @@ class PerSampleViews:
             num_workers=self.num_workers,
             pin_memory=self.device.type == "cuda",
             persistent_workers=False,
+            generator=_own_generator(epoch),
         )
         for first, second, labels in loader:
             yield Views(first.to(self.device), second.to(self.device), labels.to(self.device))
+
+
+def _own_generator(epoch: int) -> torch.Generator:
+    """A DataLoader draws its workers' base seed when it starts iterating; from torch's global
+    generator that draw would shift every later augmentation, and a resumed run starts one
+    more iterator (its half-finished epoch) than an uninterrupted one. Its own generator,
+    seeded by the epoch, keeps the global stream untouched and the workers' seeds fixed."""
+    return torch.Generator().manual_seed(epoch)
+
+
+def _decode_failures(data: Any) -> dict[str, float]:
+    """``skipped_files`` of an image folder read with ``on_error="skip"`` (files that failed
+    to decode during training); nothing for data held in memory."""
+    if isinstance(data, ImageFolderDataset) and data.on_error == "skip":
+        return {"skipped_files": float(data.decode_failures)}
+    return {}
 
 
 def _unlabelled(idx: torch.Tensor) -> torch.Tensor:
