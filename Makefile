@@ -21,13 +21,17 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test install data lint bench bench-long bench-methods bench-serve clean
+.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve clean
 
 demo: install data
 	$(PY) -m contrastkit demo
 
 test: install data
 	$(PY) -m pytest
+
+# the tests marked slow (random-instant SIGKILL chains, …): minutes, not in the default run
+test-slow: install data
+	$(PY) -m pytest -m slow
 
 install: $(STAMP)
 

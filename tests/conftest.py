@@ -109,3 +109,13 @@ def image_corpus(tmp_path_factory, fashion_mnist_available) -> dict[str, Any]:
     index = ["index", "--model", str(root / "export"), "--data", f"npz:{root / 'images.npz'}"]
     assert main([*index, "--out", str(root / "index"), "-q", "--device", "cpu"]) == 0
     return {"export": root / "export", "index": root / "index", "images": test.images[:400]}
+
+
+@pytest.fixture(scope="session")
+def tiny_npz_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """48 labelled random 28×28 images (4 classes) as an ``npz:`` source: 3 batches of 16."""
+    path = tmp_path_factory.mktemp("npz") / "tiny.npz"
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (48, 1, 28, 28), dtype=np.uint8)
+    np.savez(path, images=images, labels=np.arange(48) % 4)
+    return f"npz:{path}"

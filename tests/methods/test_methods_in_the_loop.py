@@ -71,15 +71,6 @@ KEPT = {
 }
 
 
-@pytest.fixture(scope="module")
-def npz_source(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("data") / "tiny.npz"
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (48, 1, 28, 28), dtype=np.uint8)
-    np.savez(path, images=images, labels=np.arange(48) % 4)
-    return f"npz:{path}"
-
-
 def tiny_config(run: str, source: str, *extra: str) -> ImageConfig:
     return load_config(
         None,
@@ -135,9 +126,9 @@ _build_method = image_task.build_method
 
 
 @pytest.fixture(scope="module", params=sorted(RUNS))
-def trained(request, npz_source, tmp_path_factory) -> Trained:
+def trained(request, tiny_npz_source, tmp_path_factory) -> Trained:
     run = request.param
-    result = Trained(run, tiny_config(run, npz_source), tmp_path_factory.mktemp(run))
+    result = Trained(run, tiny_config(run, tiny_npz_source), tmp_path_factory.mktemp(run))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(image_task, "build_method", result.build)
         train(result.cfg, out=result.run_dir, progress=False)
@@ -219,10 +210,12 @@ def test_swav_prototypes_are_renormalised_at_each_step(trained):
         ("swav", "freeze_prototypes_steps", "prototypes.weight"),
     ],
 )
-def test_the_loop_leaves_a_part_frozen_for_its_steps(run, option, weight, npz_source, tmp_path):
+def test_the_loop_leaves_a_part_frozen_for_its_steps(
+    run, option, weight, tiny_npz_source, tmp_path
+):
     moved = {}
     for steps in (0, 2):  # of the run's 2 steps
-        cfg = tiny_config(run, npz_source, f"method_options.{option}={steps}")
+        cfg = tiny_config(run, tiny_npz_source, f"method_options.{option}={steps}")
         result = Trained(run, cfg, tmp_path / str(steps))
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(image_task, "build_method", result.build)
@@ -252,9 +245,9 @@ SWAV_QUEUE = ("method_options.queue_length=16", "method_options.queue_start_step
 @pytest.mark.parametrize(
     "name, options", [("moco_v2", ()), ("nnclr", ()), ("swav", SWAV_QUEUE)]
 )  # a queue each; SwAV's fills at step 1 and joins Sinkhorn from step 2, across the resume
-def test_killed_and_resumed_run_ends_bit_identical(name, options, npz_source, tmp_path):
+def test_killed_and_resumed_run_ends_bit_identical(name, options, tiny_npz_source, tmp_path):
     extra = ("steps=4", "checkpoint_every=2", "keep_checkpoints=3")
-    cfg = tiny_config(name, npz_source, *options, *extra)
+    cfg = tiny_config(name, tiny_npz_source, *options, *extra)
     train(cfg, out=tmp_path / "whole", progress=False)
     train(cfg, out=tmp_path / "killed", progress=False)
     for path in list_checkpoints(tmp_path / "killed" / "checkpoints"):
@@ -283,6 +276,6 @@ def test_supcon_refuses_an_unlabelled_source(tmp_path):
     ],
     ids=["two-view-method", "per-sample-path", "bad-scale"],
 )
-def test_multi_crop_settings_are_checked(run, extra, match, npz_source, tmp_path):
+def test_multi_crop_settings_are_checked(run, extra, match, tiny_npz_source, tmp_path):
     with pytest.raises(ConfigError, match=match):
-        train(tiny_config(run, npz_source, *extra), out=tmp_path, progress=False)
+        train(tiny_config(run, tiny_npz_source, *extra), out=tmp_path, progress=False)
