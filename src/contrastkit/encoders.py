@@ -84,6 +84,10 @@ class ReadsSources(Protocol):
         """The items of ``source`` (``fashion-mnist``, ``folder:PATH``, ``jsonl:PATH``…)."""
         ...
 
+    def item(self, items: Items, i: int) -> Any:
+        """Item ``i`` of ``items`` as ``encode`` (and ``parts``) take one."""
+        ...
+
     def preview(self, items: Items, i: int) -> dict[str, str]:
         """What a page shows for item ``i``: ``{"text": ...}`` or ``{"image": data URI}``."""
         ...

@@ -1,4 +1,5 @@
-"""A server over the text index (tests/conftest.py builds the exports and indexes)."""
+"""Servers over the text and the image index (tests/conftest.py builds the exports and
+indexes)."""
 
 from __future__ import annotations
 
@@ -16,5 +17,12 @@ def text_server(text_corpus) -> Iterator[LiveServer]:
         index_dir=text_corpus["index"],
         limits=Limits(max_inputs=4, max_text_chars=200, max_top_k=20, threads=1),
     )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def image_server(image_corpus) -> Iterator[LiveServer]:
+    server = serve(index_dir=image_corpus["index"], limits=Limits(max_pixels=1_000_000, threads=1))
     yield server
     server.stop()

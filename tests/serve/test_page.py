@@ -8,9 +8,9 @@ import io
 
 import numpy as np
 import pytest
-from browser import CHROMIUM, Browser
 from live import serve
 
+from browser import CHROMIUM, Browser
 from contrastkit.serve.limits import Limits
 
 pytestmark = pytest.mark.skipif(
@@ -69,5 +69,28 @@ def test_uploading_an_image_shows_its_neighbours(browser, image_corpus, tmp_path
         png = browser.screenshot(tmp_path / "image-search.png")
         pixels = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float32)
         assert pixels.std() > 10  # thumbnails on a page, not a blank screen
+    finally:
+        server.stop()
+
+
+def test_why_shows_the_explanation_under_a_result(browser, text_corpus, tmp_path):
+    server = serve(index_dir=text_corpus["index"], limits=Limits(threads=1))
+    try:
+        browser.open(server.url + "/")
+        browser.type_into("#query", "a man playing a guitar")
+        browser.evaluate("document.getElementById('go').click()")
+        browser.wait_for("document.querySelectorAll('#results li').length === 10")
+        browser.evaluate("document.querySelectorAll('#results li .why')[1].click()")
+        browser.wait_for("document.querySelector('#results li .explanation .tokens') !== null")
+        shown = browser.evaluate("document.querySelector('.explanation').textContent")
+        assert "s(q, a) = " in shown and "which query part matches" in shown
+        browser.evaluate("document.querySelectorAll('#results li .why-rather')[1].click()")
+        browser.wait_for(
+            "document.querySelectorAll('#results li')[1].querySelector('.explanation')"
+            ".textContent.includes('s(q, b) = ')"
+        )
+        assert browser.evaluate("document.querySelectorAll('.explanation').length") == 1
+        png = browser.screenshot(tmp_path / "why.png")
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000
     finally:
         server.stop()

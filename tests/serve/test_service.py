@@ -208,13 +208,6 @@ def test_shutdown_finishes_the_requests_in_flight(text_corpus):
     assert codes == [200] * 8
 
 
-@pytest.fixture(scope="module")
-def image_server(image_corpus):
-    server = serve(index_dir=image_corpus["index"], limits=Limits(max_pixels=1_000_000, threads=1))
-    yield server
-    server.stop()
-
-
 def png(pixels: np.ndarray) -> bytes:
     from PIL import Image
 

@@ -20,6 +20,7 @@ from contrastkit.cli import (
     demo,
     embed,
     evaluate,
+    explain,
     export,
     index,
     mine,
@@ -48,6 +49,7 @@ app.command("index")(index.index)
 app.command("search")(search.search)
 app.command("serve")(serve.serve)
 app.command("mine")(mine.mine)
+app.command("explain")(explain.explain)
 
 
 @app.callback()
@@ -96,7 +98,7 @@ def _run(args: list[str], debug: bool) -> int:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, OSError) as e:  # OSError: files, disks, checkpoints
+    except (UserError, ValueError, OSError, ImportError) as e:  # OSError: files, disks…
         if debug:
             raise
         print(f"error: {_one_line(e)}", file=sys.stderr)

@@ -46,6 +46,13 @@ class Searcher:
         position = self._position_of.get(id)
         return {} if position is None else self.encoder.preview(self.corpus, position)
 
+    def item(self, id: str) -> Any:
+        """Indexed item ``id`` as the encoder takes it; KeyError when it is not in the index
+        or the corpus cannot be read here."""
+        if self.corpus is None or not isinstance(self.encoder, ReadsSources):
+            raise KeyError(id)
+        return self.encoder.item(self.corpus, self._position_of[id])
+
     @functools.cached_property
     def _position_of(self) -> dict[str, int]:
         return {i: n for n, i in enumerate(self.corpus.ids)} if self.corpus is not None else {}

@@ -11,6 +11,7 @@ Imports no training code.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -27,6 +28,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contrastkit.encoders import Encoder, InputError, ParsesInputs
+from contrastkit.explain.explanation import explain
+from contrastkit.explain.page import fragment
+from contrastkit.explain.parts import ExplainsParts
 from contrastkit.search.open import Searcher
 from contrastkit.serve.batcher import Batcher, Costs, Overloaded
 from contrastkit.serve.http import BodyLimit, Edges, error_response
@@ -62,6 +66,21 @@ class SearchRequest(BaseModel):
     image: str | None = None
     id: str | None = None
     k: int = 10
+
+
+class ExplainRequest(BaseModel):
+    """``POST /explain``: why the indexed item ``candidate`` is near the query (one of
+    ``query`` text, ``image`` base64 file, or ``id`` of an indexed item), and with ``versus``
+    why nearer than that indexed item."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str | None = None
+    image: str | None = None
+    id: str | None = None
+    candidate: str
+    versus: str | None = None
+    steps: int = Field(16, ge=1, le=64)
+    pairwise: bool = True
 
 
 class ClientError(Exception):
@@ -101,6 +120,8 @@ def create_app(
     )
     metrics = Metrics()
     state = {"ready": False}
+    explaining = {"waiting": 0}  # explanations run one at a time; a few may wait
+    explain_slot = asyncio.Semaphore(1)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -236,6 +257,56 @@ def create_app(
             if i != body.id
         ][: body.k]
         return {"results": results}
+
+    @app.post("/explain")
+    async def explain_route(body: ExplainRequest) -> dict[str, Any]:
+        if searcher is None or searcher.corpus is None:
+            raise ClientError(404, "explanations need an index whose items are readable here")
+        if not (isinstance(encoder, ExplainsParts) and isinstance(encoder, ParsesInputs)):
+            raise ClientError(422, "this encoder cannot split its inputs into parts to explain")
+        given = [v for v in (body.query, body.image, body.id) if v is not None]
+        if len(given) != 1:
+            raise ClientError(422, "send exactly one of query (text), image (file) or id")
+
+        def indexed(id: str, param: str) -> Any:
+            try:
+                return searcher.item(id)
+            except KeyError:
+                raise ClientError(404, f"no item {id!r} in the index", param) from None
+
+        if body.id is not None:
+            query = indexed(body.id, "id")
+        else:
+            value = body.query if body.query is not None else _b64(body.image or "", "image")
+            if isinstance(value, str) and len(value) > limits.max_text_chars:
+                raise ClientError(422, f"the query is over {limits.max_text_chars:,} characters")
+            try:
+                query = encoder.parse(value, max_pixels=limits.max_pixels)
+            except InputError as e:
+                raise ClientError(413 if e.too_large else 422, str(e), "query") from None
+        candidate = indexed(body.candidate, "candidate")
+        versus = indexed(body.versus, "versus") if body.versus is not None else None
+        if explaining["waiting"] >= limits.max_queued_explanations:
+            raise ClientError(429, "overloaded: explanations are queued; retry shortly")
+        explaining["waiting"] += 1
+        try:
+            async with explain_slot:
+                why = await asyncio.to_thread(
+                    explain, encoder, query, candidate, versus=versus, steps=body.steps,
+                    pairwise=body.pairwise,
+                )  # fmt: skip
+                html = await asyncio.to_thread(fragment, why)
+        except ImportError as e:
+            raise ClientError(501, str(e)) from None
+        finally:
+            explaining["waiting"] -= 1
+        return {
+            "similarity": why.similarity,
+            "versus_similarity": why.versus_similarity,
+            "top": {side.role: side.top(5) for side in why.sides},
+            "seconds": why.seconds,
+            "html": html,
+        }
 
     @app.get("/metrics")
     async def prometheus() -> PlainTextResponse:

@@ -26,6 +26,7 @@ class Limits:
     max_queued: int = 1024  # inputs waiting to be encoded; one more is a 429 at once
     max_batch_items: int = 64  # inputs encoded together
     max_batch_cost: int = 16_384  # their tokens (texts) or 256-value patches (images) together
+    max_queued_explanations: int = 4  # POST /explain runs one at a time; this many may wait
     workers: int = 1  # encoder threads; each runs torch on `threads` cores
     threads: int = field(default_factory=_cores)
 

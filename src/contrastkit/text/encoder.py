@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +14,9 @@ from tqdm.auto import tqdm
 from contrastkit.text.packed import enable_packing, packed_forward
 from contrastkit.text.pooling import POOLINGS, Pooling, pool
 from contrastkit.types import Items
+
+if TYPE_CHECKING:
+    from contrastkit.explain.parts import Parts
 
 Tokens = Mapping[str, torch.Tensor]  # input_ids, attention_mask[, token_type_ids], each (B, L)
 
@@ -181,6 +184,45 @@ class TextEncoder(nn.Module):
         out[torch.tensor(order)] = sorted_embeddings
         return out
 
+    def parts(self, text: str) -> Parts:
+        """``text`` as word pieces to explain (:class:`~contrastkit.explain.ExplainsParts`):
+        attributions are taken over the input word embeddings; the baseline keeps [CLS] and
+        [SEP] and puts [PAD]'s embedding at every word piece (position embeddings still
+        added inside the model), so the special tokens are no part."""
+        from contrastkit.explain.parts import Parts
+
+        tokens = self.tokenize([text])
+        ids, mask = tokens["input_ids"][0], tokens["attention_mask"]
+        hf: Any = self.model  # a Hugging Face PreTrainedModel
+        words: nn.Module = hf.get_input_embeddings()
+        device = _device_of(words)
+        special = torch.tensor(
+            self.tokenizer.get_special_tokens_mask(ids.tolist(), already_has_special_tokens=True),
+            dtype=torch.bool,
+        )
+        with torch.no_grad():
+            x = words(ids.to(device)).float()  # (L, H)
+            pad = words(torch.tensor(self.tokenizer.pad_token_id, device=device)).float()
+        baseline = torch.where(special.to(device)[:, None], x, pad)
+        part_of = torch.where(special, -1, torch.cumsum(~special, 0) - 1)
+        model, mask = self.model, mask.to(device)
+
+        def embed(inputs: torch.Tensor) -> torch.Tensor:  # (B, L, H) → (B, dim), unnormalised
+            batch_mask = mask.expand(len(inputs), -1)
+            hidden = model(inputs_embeds=inputs, attention_mask=batch_mask).last_hidden_state
+            z = pool(hidden, batch_mask, self.pooling)
+            return self.projection(z) if self.projection is not None else z
+
+        self.eval()
+        return Parts(
+            inputs=x,
+            baseline=baseline,
+            part_of=part_of.to(device)[:, None].expand_as(x).contiguous(),
+            labels=self.tokenizer.convert_ids_to_tokens(ids[~special].tolist()),
+            embed=embed,
+            baseline_name="[PAD] at every word piece, [CLS] and [SEP] kept",
+        )
+
     def parse(self, value: str | bytes, *, max_pixels: int | None = None) -> str:
         """A request's text (the Encoder's :class:`~contrastkit.encoders.ParsesInputs`)."""
         from contrastkit.encoders import InputError
@@ -202,8 +244,11 @@ class TextEncoder(nn.Module):
 
         return text_items(source, split)
 
+    def item(self, items: Items, i: int) -> str:
+        return str(items.items[i])
+
     def preview(self, items: Items, i: int) -> dict[str, str]:
-        return {"text": str(items.items[i])}
+        return {"text": self.item(items, i)}
 
     def save(
         self, directory: Path, *, card: Mapping[str, Any] | None = None, overwrite: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -22,7 +22,11 @@ from contrastkit.nn.memory_format import use_channels_last
 from contrastkit.tasks.images.embed import embed_images, eval_transform
 from contrastkit.types import Items
 
+if TYPE_CHECKING:
+    from contrastkit.explain.parts import Parts
+
 FORMAT = "contrastkit-backbone/1"
+PATCHES = 7  # about this many patches a side when an explanation splits an image
 PREVIEW = 96  # pixels a side of a search result's picture
 WEIGHTS = "backbone.safetensors"
 
@@ -102,6 +106,37 @@ class ImageEncoder:
                 f"not an image this encoder can read ({type(e).__name__}: {e})"
             ) from None
 
+    def parts(self, image: torch.Tensor) -> Parts:
+        """An image ``(C, H, W)`` (uint8 or [0, 1] float) as square patches to explain
+        (:class:`~contrastkit.explain.ExplainsParts`): attributions are taken over the
+        normalised pixels at the training size, about ``PATCHES`` patches a side; the
+        baseline is a black image (integrated gradients' usual choice for pictures: where the
+        image is black, nothing is attributed)."""
+        from contrastkit.explain.parts import Parts
+
+        if not isinstance(image, torch.Tensor) or image.dim() != 3:
+            raise InputError("explain one image at a time, a (C, H, W) tensor")
+        with torch.no_grad():
+            x = self.prepare(image.unsqueeze(0).to(self.device))[0].float()  # (C, S, S)
+        size = x.shape[-1]
+        patch = -(-size // PATCHES)
+        rows = -(-size // patch)
+        index = torch.arange(size, device=x.device) // patch
+        part_of = (index[:, None] * rows + index[None, :]).expand_as(x).contiguous()
+        mean = torch.tensor(self.input["mean"], device=x.device).view(-1, 1, 1)
+        std = torch.tensor(self.input["std"], device=x.device).view(-1, 1, 1)
+        picture = ((x * std + mean).clamp(0, 1) * 255).round().to(torch.uint8)
+        return Parts(
+            inputs=x,
+            baseline=((0 - mean) / std).expand_as(x).contiguous(),
+            part_of=part_of,
+            labels=[f"row {r + 1} col {c + 1}" for r in range(rows) for c in range(rows)],
+            embed=lambda batch: self.backbone(batch).float(),
+            baseline_name="a black image",
+            grid=(rows, rows),
+            picture=picture.permute(1, 2, 0).cpu(),
+        )
+
     def cost(self, image: torch.Tensor) -> int:
         """The service's batch budget in token-like units: one per 256 values of the image as
         the encoder sees it (a ViT's 16×16 patch of one channel)."""
@@ -113,6 +148,10 @@ class ImageEncoder:
 
         return image_items(source, split, image_size=int(self.input["image_size"]), on_error="skip")
 
+    def item(self, items: Items, i: int) -> torch.Tensor:
+        """Image ``i`` of ``items``, uint8 ``(C, H, W)``."""
+        return _image_at(items.part(i, i + 1).items)
+
     def preview(self, items: Items, i: int) -> dict[str, str]:
         """Item ``i`` as a PNG data URI, at most ``PREVIEW`` pixels a side."""
         import base64
@@ -120,8 +159,7 @@ class ImageEncoder:
 
         from PIL import Image
 
-        image = _image_at(items.part(i, i + 1).items)  # uint8 (C, H, W)
-        pixels = image.permute(1, 2, 0).numpy()
+        pixels = self.item(items, i).permute(1, 2, 0).numpy()
         picture = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
         picture.thumbnail((PREVIEW, PREVIEW))
         buffer = io.BytesIO()
