@@ -77,3 +77,18 @@ def test_quadrature_weights_sum_to_one_and_integrate_cubics_exactly():
     nodes, weights = quadrature(2)
     assert float(weights.sum()) == pytest.approx(1.0)
     assert float((weights * nodes**3).sum()) == pytest.approx(0.25)  # ∫₀¹ α³ dα
+
+
+def test_merging_the_smaller_parts_keeps_the_map_complete(tiny_encoder):
+    q = tiny_encoder.parts("the cat sat on the mat by the door")
+    a = tiny_encoder.parts("a dog lay in the garden")
+    scores = (torch.arange(len(q), dtype=torch.float32), -torch.arange(len(a), dtype=torch.float32))
+    grid = pairwise_map(q, a, steps=16, max_parts=3, scores=scores)
+    n_q, n_a = len(q) - 3, len(a) - 3
+    assert grid.rows == [*q.labels[-3:], f"{n_q} other parts", "(baseline)"]  # largest |score|
+    assert grid.columns == [*a.labels[-3:], f"{n_a} other parts", "(baseline)"]
+    whole = pairwise_map(q, a, steps=16)
+    assert grid.similarity == pytest.approx(whole.similarity, abs=1e-7)
+    assert grid.completeness_error < 1e-2
+    # the kept parts' pairs are the same cells as in the full map
+    torch.testing.assert_close(grid.values[:3, :3], whole.values[-4:-1, -4:-1], atol=1e-6, rtol=0)

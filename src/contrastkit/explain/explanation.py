@@ -94,6 +94,7 @@ def explain(
     occlusion: bool = True,
     pairwise: bool = True,
     pairwise_steps: int = 16,
+    pairwise_parts: int = 16,
 ) -> Explanation:
     """Why ``candidate`` is similar to ``query`` (and, with ``versus``, more similar than it).
 
@@ -101,7 +102,8 @@ def explain(
       parts, the candidate's and the versus item's embeddings held fixed;
     - candidate side: of s(q, a) over the candidate's parts; versus side: of s(q, b) over b's;
     - occlusion of the same quantities, part by part, as a model-agnostic check;
-    - the pairwise map of the query's parts × the candidate's parts.
+    - the pairwise map of the query's parts × the candidate's parts (the ``pairwise_parts``
+      of each with the largest integrated-gradient scores, the rest merged into one).
 
     Items are what the encoder's ``parts`` takes (a string, an image tensor…).
 
@@ -132,7 +134,13 @@ def explain(
         query_side = side("query", q, [ea, eb], [1.0, -1.0], "s(q, a) − s(q, b)")
     candidate_side = side("candidate", a, [eq], [1.0], "s(q, a)")
     versus_side = side("versus", b, [eq], [1.0], "s(q, b)") if b is not None else None
-    grid = pairwise_map(q, a, steps=pairwise_steps) if pairwise else None
+    grid = None
+    if pairwise:
+        scores = (
+            query_side.integrated_gradients.scores,
+            candidate_side.integrated_gradients.scores,
+        )
+        grid = pairwise_map(q, a, steps=pairwise_steps, max_parts=pairwise_parts, scores=scores)
     return Explanation(
         s_qa,
         s_qb,

@@ -52,13 +52,19 @@ class PairwiseMap:
         )
 
 
+def _largest(parts: Parts, scores: torch.Tensor | None, k: int) -> list[int]:
+    if scores is None:
+        return list(range(min(k, len(parts))))
+    return torch.argsort(scores.abs(), descending=True)[:k].tolist()
+
+
 def quadrature(steps: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Gauss–Legendre nodes and weights on [0, 1] (the weights sum to 1)."""
     nodes, weights = np.polynomial.legendre.leggauss(steps)
     return torch.tensor((nodes + 1) / 2), torch.tensor(weights / 2)
 
 
-def contributions(parts: Parts, *, steps: int = 16, batch_size: int = 256) -> torch.Tensor:
+def contributions(parts: Parts, *, steps: int = 16, batch_size: int = 128) -> torch.Tensor:
     """``(P + 1, D)``: each part's vector ``c_i``, then ``u(baseline)``; rows sum to ``u(x)``
     up to the quadrature error."""
     if steps < 1:
@@ -85,8 +91,26 @@ def contributions(parts: Parts, *, steps: int = 16, batch_size: int = 256) -> to
     return torch.cat([*vectors, origin])
 
 
-def pairwise_map(query: Parts, candidate: Parts, *, steps: int = 16) -> PairwiseMap:
-    """The part × part map of cos(query, candidate); see the module docstring."""
+def pairwise_map(
+    query: Parts,
+    candidate: Parts,
+    *,
+    steps: int = 16,
+    max_parts: int | None = None,
+    scores: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> PairwiseMap:
+    """The part × part map of cos(query, candidate); see the module docstring.
+
+    The cost is one forward-mode pass per part and step, so with ``max_parts`` an input keeps
+    only its ``max_parts`` parts of largest |score| (``scores``: a first-order attribution of
+    each side; else the first parts) and merges the others into one "N other parts": the map
+    stays complete, only coarser.
+    """
+    if max_parts is not None:
+        query, candidate = (
+            p.keep(_largest(p, s, max_parts))
+            for p, s in zip((query, candidate), scores or (None, None), strict=True)
+        )
     rows, columns = contributions(query, steps=steps), contributions(candidate, steps=steps)
     with torch.no_grad():
         uq = query.embed(query.inputs.unsqueeze(0)).float()[0]

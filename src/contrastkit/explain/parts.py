@@ -12,7 +12,7 @@ the parts' names, and the differentiable map from that tensor to the embedding. 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -69,6 +69,20 @@ class Parts:
         keep = index >= 0
         out = flat.new_zeros(*lead, len(self))
         return out.index_add_(-1, index[keep], flat[..., keep])
+
+    def keep(self, chosen: list[int]) -> Parts:
+        """The same item with only the ``chosen`` parts on their own (in their order) and
+        every other part merged into one last part ("N other parts")."""
+        rest = len(self) - len(chosen)
+        if rest <= 0:
+            return self
+        new_index = torch.full((len(self),), len(chosen), dtype=torch.long)
+        new_index[torch.tensor(sorted(chosen))] = torch.arange(len(chosen))
+        part_of = torch.where(
+            self.part_of >= 0, new_index.to(self.part_of.device)[self.part_of.clamp(min=0)], -1
+        )
+        labels = [self.labels[i] for i in sorted(chosen)] + [f"{rest} other parts"]
+        return replace(self, part_of=part_of, labels=labels, grid=None)
 
     def masks(self) -> torch.Tensor:
         """``(P, *shape)`` float: element ∈ part, one row per part."""
