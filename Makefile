@@ -21,7 +21,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve clean
+.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -95,6 +95,11 @@ INFINITY := .venv-infinity/bin/infinity_emb
 bench-serve: install data $(INFINITY)
 	$(PY) -m pip install -q -r benchmarks/requirements.txt
 	$(PY) benchmarks/bench_serve.py --infinity $(INFINITY)
+
+# explanations' faithfulness (deletion curves) and cost; the image side explains the demo's encoder
+bench-explain: install data
+	test -d runs/demo/checkpoints || $(PY) -m contrastkit demo
+	$(PY) benchmarks/bench_explain.py
 
 $(INFINITY):
 	test -x .venv-infinity/bin/python || $(PYTHON) -m venv .venv-infinity

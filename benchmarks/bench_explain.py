@@ -175,7 +175,7 @@ def table(name: str, rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200)
-    parser.add_argument("--dry-run", action="store_true", help="print, do not append")
+    parser.add_argument("--no-append", action="store_true", help="print only")
     parser.add_argument("--pairwise-pairs", type=int, default=5)
     parser.add_argument("--demo-run", type=Path, default=REPO / "runs" / "demo")
     args = parser.parse_args()
@@ -221,7 +221,7 @@ def main() -> None:
         ]
     )
     print(body)
-    if not args.dry_run:
+    if not args.no_append:
         append_results(REPO / "benchmarks" / "RESULTS.md", "bench_explain.py", body)
 
 

@@ -104,6 +104,7 @@ def attribute(
         sizes = parts.sum_parts(torch.ones_like(drops))
         return Attribution(parts.sum_parts(drops) / sizes, method, value, reference)
     if method == "gradient_x_input":
-        scores = parts.sum_parts(InputXGradient(f).attribute(x.clone())[0].detach())
+        inputs = x.clone().requires_grad_(True)
+        scores = parts.sum_parts(InputXGradient(f).attribute(inputs)[0].detach())
         return Attribution(scores, method, value)
     raise ValueError(f"unknown attribution method {method!r}; use one of {', '.join(METHODS)}")

@@ -3,6 +3,7 @@ map. Red adds to the similarity, blue takes away; the colour scale is symmetric 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from contrastkit.explain.explanation import Side
@@ -37,7 +38,7 @@ def heat_map_png(side: Side) -> bytes:
         cmap=CMAP,
         vmin=-limit,
         vmax=limit,
-        alpha=0.6,
+        alpha=0.2 + 0.7 * np.abs(scores) / limit,  # where nothing is attributed, the picture
         extent=(-0.5, width - 0.5, height - 0.5, -0.5),
         interpolation="nearest",
     )

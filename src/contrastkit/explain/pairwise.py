@@ -20,6 +20,7 @@ closed-form token-pair decomposition of the cosine.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,8 +77,10 @@ def contributions(parts: Parts, *, steps: int = 16, batch_size: int = 128) -> to
     path = parts.baseline + nodes.view(-1, *shape) * delta  # (n, *shape)
     per_chunk = max(1, batch_size // steps)
     vectors = []
-    # forward-mode AD through attention needs the math kernel (the fused ones have no JVP)
-    with torch.no_grad(), sdpa_kernel([SDPBackend.MATH]):
+    # forward-mode AD through attention needs the math kernel (the fused ones have no JVP);
+    # torch.func's first use warns that torch.jit.script is deprecated, from inside torch
+    with torch.no_grad(), sdpa_kernel([SDPBackend.MATH]), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", FutureWarning)
         for start in range(0, len(parts), per_chunk):
             t = tangents[start : start + per_chunk]  # (p, *shape)
             p = len(t)
