@@ -56,9 +56,20 @@ def image_picture(work: Path, run: Path | None, out: Path) -> None:
     if run is None:
         run = work / "simclr"
         train = ["train", "--config", str(REPO / "configs" / "simclr.yaml"), "--steps", "600"]
-        assert main([*train, "--set", "amp=bf16", "--set", "monitor.every=0", "--out", str(run), "-q"]) == 0
+        assert (
+            main([*train, "--set", "amp=bf16", "--set", "monitor.every=0", "--out", str(run), "-q"])
+            == 0
+        )
     assert main(["export", "--run", str(run), "--out", str(work / "fm-export")]) == 0
-    index = ["index", "--model", str(work / "fm-export"), "--data", "fashion-mnist", "--split", "test"]
+    index = [
+        "index",
+        "--model",
+        str(work / "fm-export"),
+        "--data",
+        "fashion-mnist",
+        "--split",
+        "test",
+    ]
     assert main([*index, "--out", str(work / "fm-index"), "-q"]) == 0
     query = work / "query.png"
     Image.fromarray(load_fashion_mnist("train").images[8, 0].numpy()).resize((112, 112)).save(query)

@@ -25,6 +25,7 @@ from contrastkit.losses import (
     swav_loss,
     vicreg_loss,
 )
+from contrastkit.negatives import exclusion_mask
 from contrastkit.nn.queue import FeatureQueue
 
 CASES = {
@@ -56,7 +57,26 @@ CASES = {
         a, b, lambda_offdiag=0.1, gather_distributed=True
     ),
     "vicreg": lambda a, b, y: vicreg_loss(a, b, gather_distributed=True),
+    # y as sequence ids, the global row index as time, a window of 2: the mask is built from
+    # gathered ids and times on each rank
+    "nt_xent_window": lambda a, b, y: nt_xent(
+        a, b, temperature=0.2, gather_distributed=True, exclude=_window(y)
+    ),
+    "info_nce_window_symmetric": lambda a, b, y: info_nce(
+        a,
+        b,
+        temperature=0.1,
+        negatives=2 * b - a,
+        symmetric=True,
+        gather_distributed=True,
+        exclude=_window(y),
+    ),
 }
+
+
+def _window(ids: torch.Tensor) -> torch.Tensor:
+    times = distributed.rank() * len(ids) + torch.arange(len(ids))  # global row = time
+    return exclusion_mask(ids, times, 2, gather_distributed=True)
 
 
 def _swav_queued(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -64,6 +64,49 @@ def nt_xent_ref(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch
     return _mean(losses)
 
 
+def masked_info_nce_ref(
+    anchors: torch.Tensor,
+    positives: torch.Tensor,
+    temperature: float,
+    exclude: list[list[bool]],
+    negatives: torch.Tensor | None = None,
+    symmetric: bool = False,
+) -> torch.Tensor:
+    """InfoNCE with sample j dropped from sample i's candidates where exclude[i][j] (i ≠ j)."""
+    a, p = _units(anchors), _units(positives)
+    extra = [] if negatives is None else _units(negatives)
+    n = len(a)
+
+    def direction(queries: list[torch.Tensor], candidates: list[torch.Tensor], more: list):
+        losses = []
+        for i in range(n):
+            kept = [candidates[i]] + [
+                c for j, c in enumerate(candidates) if j != i and not exclude[i][j]
+            ]
+            losses.append(_pick_one(queries[i], kept + more, 0, temperature))
+        return _mean(losses)
+
+    forward = direction(a, p, extra)
+    return forward if not symmetric else (forward + direction(p, a, [])) / 2
+
+
+def masked_nt_xent_ref(
+    z1: torch.Tensor, z2: torch.Tensor, temperature: float, exclude: list[list[bool]]
+) -> torch.Tensor:
+    """SimCLR Eq. 1 with both views of sample j left out of sample i's denominator where
+    exclude[i][j] (the positive, i's other view, always kept)."""
+    n = z1.shape[0]
+    z = _units(z1) + _units(z2)
+    losses = []
+    for i in range(2 * n):
+        positive = (i + n) % (2 * n)
+        kept = [k for k in range(2 * n) if k != i and (k == positive or not exclude[i % n][k % n])]
+        numerator = torch.exp(_dot(z[i], z[positive]) / temperature)
+        denominator = sum(torch.exp(_dot(z[i], z[k]) / temperature) for k in kept)
+        losses.append(-torch.log(numerator / denominator))
+    return _mean(losses)
+
+
 def supcon_ref(z: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
     """Khosla 2020 Eq. 2 (L_out); anchors with no positive are skipped, mean over the rest."""
     m = z.shape[0]

@@ -58,6 +58,15 @@ class NonFiniteError(ValueError):
     """A tensor holds NaN or infinite values (the training loop stops or skips the batch)."""
 
 
+def check_exclusion(exclude: torch.Tensor, rows: int, samples: int) -> None:
+    """An exclusion mask: bool (local samples, samples of every rank)."""
+    if exclude.dtype != torch.bool or tuple(exclude.shape) != (rows, samples):
+        raise ValueError(
+            f"exclude must be a bool mask of shape ({rows}, {samples}) (local samples × the "
+            f"samples of every rank), got {exclude.dtype} {tuple(exclude.shape)}."
+        )
+
+
 def check_finite(t: torch.Tensor, name: str) -> None:
     if not bool(torch.isfinite(t).all()):
         raise NonFiniteError(f"{name} contains NaN or infinite values.")

@@ -2,8 +2,10 @@
 
     loss = 1/M Σ_i [ logsumexp_{j ∉ E(i)} (q_i·k_j / τ)  −  q_i·k_{t_i} / τ ]
 
-where ``t_i`` is row i's positive column and ``E(i)`` an optional excluded column (the anchor
-itself in the SimCLR 2N layout). Compared with ``F.cross_entropy(q @ k.T / τ, t)`` it keeps one
+where ``t_i`` is row i's positive column and ``E(i)`` the excluded columns: optionally one per
+row (the anchor itself in the SimCLR 2N layout) and any set of (row, column) pairs marked in a
+boolean mask (false negatives: a temporal window, a shared label); the positive column is never
+excluded. Compared with ``F.cross_entropy(q @ k.T / τ, t)`` it keeps one
 (M, K) buffer alive instead of three: the forward pass turns the logits into probabilities in
 place and saves them, and the backward pass is two matmuls with ``G = (P − onehot) / (M τ)``:
 
@@ -26,12 +28,17 @@ class _SimilarityCrossEntropy(torch.autograd.Function):
         k: torch.Tensor,  # (K, D)
         targets: torch.Tensor,  # (M,) long
         exclude: torch.Tensor | None,  # (M,) long or None
+        mask: torch.Tensor | None,  # (M, K) bool or None: True = not a negative
         inv_tau: float,
     ) -> torch.Tensor:
         rows = torch.arange(q.shape[0], device=q.device)
         logits = torch.mm(q, k.t()).mul_(inv_tau)  # (M, K)
         if exclude is not None:
             logits[rows, exclude] = float("-inf")
+        if mask is not None:
+            positive = logits[rows, targets].clone()
+            logits.masked_fill_(mask, float("-inf"))
+            logits[rows, targets] = positive  # the positive stays whatever the mask says
         positive = logits[rows, targets].clone()  # (M,)
         top = logits.amax(dim=1, keepdim=True)  # (M, 1)
         probs = logits.sub_(top).exp_()  # logits buffer reused: (M, K)
@@ -52,7 +59,7 @@ class _SimilarityCrossEntropy(torch.autograd.Function):
         g[rows, targets] -= scale
         dq = torch.mm(g, k) if ctx.needs_input_grad[0] else None  # (M, D)
         dk = torch.mm(g.t(), q) if ctx.needs_input_grad[1] else None  # (K, D)
-        return dq, dk, None, None, None
+        return dq, dk, None, None, None, None
 
 
 def similarity_cross_entropy(
@@ -61,6 +68,7 @@ def similarity_cross_entropy(
     targets: torch.Tensor,
     temperature: float | torch.Tensor,
     exclude: torch.Tensor | None = None,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy of rows of ``q @ k.T / temperature`` against column ``targets``.
 
@@ -68,11 +76,19 @@ def similarity_cross_entropy(
     carries dL/dτ = −(1/τ) Σ_ij G_ij (q_i·k_j) (G as above) back to it; the kernel then runs
     with 1/τ = 1.
 
-    Shapes: q (M, D), k (K, D), targets (M,), exclude (M,) or None, temperature () → scalar.
+    ``mask[i, j]`` True leaves column j out of row i's negatives (row i's positive is kept).
+
+    Shapes: q (M, D), k (K, D), targets (M,), exclude (M,) or None, mask (M, K) bool or None,
+    temperature () → scalar.
     """
+    if mask is not None and (mask.dtype != torch.bool or mask.shape != (q.shape[0], k.shape[0])):
+        raise ValueError(
+            f"the exclusion mask must be bool ({q.shape[0]}, {k.shape[0]}), got "
+            f"{mask.dtype} {tuple(mask.shape)}"
+        )
     if isinstance(temperature, torch.Tensor):
         q, inv_tau = q / temperature.to(q.dtype), 1.0  # (M, D)
     else:
         inv_tau = 1.0 / temperature
-    out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, inv_tau)
+    out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, mask, inv_tau)
     return out

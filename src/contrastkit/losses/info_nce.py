@@ -6,7 +6,12 @@ import torch
 from torch import nn
 
 from contrastkit import distributed
-from contrastkit.losses._checks import check_embeddings, check_finite, check_temperature
+from contrastkit.losses._checks import (
+    check_embeddings,
+    check_exclusion,
+    check_finite,
+    check_temperature,
+)
 from contrastkit.losses._precision import full_precision, normalize
 from contrastkit.losses._softmax_ce import similarity_cross_entropy
 from contrastkit.losses.temperature import LearnableTemperature
@@ -20,6 +25,7 @@ def info_nce(
     negatives: torch.Tensor | None = None,
     symmetric: bool = False,
     gather_distributed: bool = False,
+    exclude: torch.Tensor | None = None,
 ) -> torch.Tensor:
     r"""InfoNCE: each anchor must pick its own positive among all positives and negatives.
 
@@ -43,8 +49,13 @@ def info_nce(
         symmetric: also compute the positives → anchors direction and average.
         gather_distributed: contrast against the positives (and negatives) of every rank,
             with the full gradient; labels are offset by ``rank * N``.
+        exclude: bool ``(N, W·N)``, True where global sample j is no negative of local
+            sample i (a temporal window: :func:`contrastkit.negatives.exclusion_mask`; W = 1
+            without ``gather_distributed``). Both directions of ``symmetric`` use it; a
+            sample's own positive always stays; extra ``negatives`` are never excluded.
 
-    Shapes: anchors (N, D), positives (N, D), negatives (M, D) → scalar. N ≥ 2.
+    Shapes: anchors (N, D), positives (N, D), negatives (M, D), exclude (N, W·N) → scalar.
+    N ≥ 2.
 
     Use a no-duplicates sampler for text pairs: a duplicate positive in the batch is a false
     negative. Related: :func:`nt_xent` (two views, 2N anchors), :func:`supcon` (labels).
@@ -75,9 +86,16 @@ def info_nce(
         labels = torch.arange(n, device=a.device) + (
             distributed.rank() * n if gather_distributed else 0
         )
-        loss = similarity_cross_entropy(a, keys, labels, temperature)
+        mask = None
+        if exclude is not None:
+            samples = n * (distributed.world_size() if gather_distributed else 1)
+            check_exclusion(exclude, n, samples)
+            extra = len(keys) - samples  # the negatives' columns: never excluded
+            mask = torch.cat([exclude, exclude.new_zeros(n, extra)], dim=1) if extra else exclude
+        loss = similarity_cross_entropy(a, keys, labels, temperature, mask=mask)
         if symmetric:
-            loss = 0.5 * (loss + similarity_cross_entropy(p, gather(a), labels, temperature))
+            reverse = similarity_cross_entropy(p, gather(a), labels, temperature, mask=exclude)
+            loss = 0.5 * (loss + reverse)
         return loss
 
 
@@ -122,6 +140,7 @@ class InfoNCELoss(nn.Module):
         anchors: torch.Tensor,
         positives: torch.Tensor,
         negatives: torch.Tensor | None = None,
+        exclude: torch.Tensor | None = None,
     ) -> torch.Tensor:
         tau = self._tau()
         return info_nce(
@@ -131,4 +150,5 @@ class InfoNCELoss(nn.Module):
             negatives=negatives,
             symmetric=self.symmetric,
             gather_distributed=self.gather_distributed,
+            exclude=exclude,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from contrastkit.losses._checks import check_embeddings, check_temperature
+from contrastkit.losses._checks import check_embeddings, check_exclusion, check_temperature
 from contrastkit.losses._precision import full_precision
 from contrastkit.losses._softmax_ce import similarity_cross_entropy
 from contrastkit.losses._two_view import two_view_layout
@@ -18,6 +18,7 @@ def nt_xent(
     *,
     temperature: float | torch.Tensor = 0.5,
     gather_distributed: bool = False,
+    exclude: torch.Tensor | None = None,
 ) -> torch.Tensor:
     r"""NT-Xent over the 2N views of a batch (SimCLR).
 
@@ -36,8 +37,12 @@ def nt_xent(
         temperature: τ > 0. SimCLR uses 0.5 at batch 256 (Table 5) and 0.1 at large batch.
             A 0-d tensor (``LearnableTemperature()``) receives dL/dτ.
         gather_distributed: contrast against the views of every rank (full gradient).
+        exclude: bool ``(N, W·N)``, True where global sample j is no negative of local sample
+            i: neither of j's views is a negative of either of i's (a temporal window:
+            :func:`contrastkit.negatives.exclusion_mask`). A sample's other view stays its
+            positive.
 
-    Shapes: z1 (N, D), z2 (N, D) with N ≥ 2 → scalar.
+    Shapes: z1 (N, D), z2 (N, D) with N ≥ 2, exclude (N, W·N) → scalar.
 
     Similarities and softmax run in float32 (float64 if given) even under autocast.
     Related: :func:`info_nce` (one direction, extra negatives), :func:`debiased_info_nce`.
@@ -53,8 +58,13 @@ def nt_xent(
     check_embeddings(z1, z2, names=("z1", "z2"))
     with full_precision(z1.device):
         layout = two_view_layout(z1, z2, gather_distributed)
+        mask = None
+        if exclude is not None:
+            check_exclusion(exclude, z1.shape[0], layout.k.shape[0] // 2)
+            both = torch.cat([exclude, exclude], dim=1)  # keys: view 1 of all, then view 2
+            mask = torch.cat([both, both], dim=0)  # anchors: view 1, then view 2
         return similarity_cross_entropy(
-            layout.q, layout.k, layout.positive, temperature, exclude=layout.itself
+            layout.q, layout.k, layout.positive, temperature, exclude=layout.itself, mask=mask
         )
 
 
@@ -83,6 +93,10 @@ class NTXentLoss(nn.Module):
         learned = self.learned_temperature
         return learned() if learned is not None else self.temperature
 
-    def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, z1: torch.Tensor, z2: torch.Tensor, exclude: torch.Tensor | None = None
+    ) -> torch.Tensor:
         tau = self._tau()
-        return nt_xent(z1, z2, temperature=tau, gather_distributed=self.gather_distributed)
+        return nt_xent(
+            z1, z2, temperature=tau, gather_distributed=self.gather_distributed, exclude=exclude
+        )

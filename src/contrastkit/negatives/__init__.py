@@ -1,7 +1,18 @@
-"""Negatives for text contrastive learning: batch samplers that keep false negatives out."""
+"""Negatives chosen on purpose: batch samplers that keep false negatives out (no duplicate
+texts, m samples per class), a temporal exclusion window, and hard-negative miners."""
 
 from __future__ import annotations
 
+from contrastkit.negatives.balanced import ClassBalancedBatches
+from contrastkit.negatives.miners import batch_hard, semi_hard
 from contrastkit.negatives.no_duplicates import NoDuplicateBatches
+from contrastkit.negatives.window import exclusion_mask, within_window
 
-__all__ = ["NoDuplicateBatches"]
+__all__ = [
+    "ClassBalancedBatches",
+    "NoDuplicateBatches",
+    "batch_hard",
+    "exclusion_mask",
+    "semi_hard",
+    "within_window",
+]
