@@ -77,7 +77,7 @@ class ClassBalancedBatches:
             members = members[torch.randperm(len(members), generator=g)]
             usable = len(members) // self.m * self.m
             groups.append(list(members[:usable].split(self.m)) if usable else [])
-        batches = []
+        batches: list[torch.Tensor] = []
         while True:
             ready = [c for c, gs in enumerate(groups) if gs]
             if len(ready) < self.classes_per_batch:
