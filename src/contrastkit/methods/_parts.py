@@ -47,3 +47,32 @@ def project_views(
     z = head(backbone(torch.cat([views.first, views.second])))  # (2B, D)
     z1, z2 = z.chunk(2)
     return z1, z2
+
+
+NEGATIVES = ("random", "debiased", "hard")
+
+
+def two_view_loss(
+    negatives: str,
+    *,
+    temperature: float,
+    tau_plus: float,
+    beta: float,
+    gather_distributed: bool,
+    learnable_temperature: bool,
+) -> nn.Module:
+    """The InfoNCE loss over two views with its negatives weighed as ``negatives`` says:
+    ``random`` NT-Xent (every in-batch negative alike), ``debiased`` (Chuang et al. 2020: the
+    share ``tau_plus`` of same-class "negatives" corrected for), ``hard`` (Robinson et al.
+    2021: negatives reweighted by exp(β·similarity), debiased too)."""
+    from contrastkit.losses import DebiasedInfoNCELoss, HardNegativeInfoNCELoss, NTXentLoss
+
+    if negatives not in NEGATIVES:
+        raise ValueError(f"negatives must be one of {', '.join(NEGATIVES)}, got {negatives!r}")
+    if negatives != "random" and learnable_temperature:
+        raise ValueError(f"learnable_temperature works with negatives='random', not {negatives!r}")
+    if negatives == "debiased":
+        return DebiasedInfoNCELoss(temperature, tau_plus, gather_distributed)
+    if negatives == "hard":
+        return HardNegativeInfoNCELoss(temperature, tau_plus, beta, gather_distributed)
+    return NTXentLoss(temperature, gather_distributed, learnable_temperature)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from contrastkit.losses import NTXentLoss
 from contrastkit.methods._checks import backbone_dim
-from contrastkit.methods._parts import project_views
+from contrastkit.methods._parts import project_views, two_view_loss
 from contrastkit.nn.heads import simclr_projection
 from contrastkit.types import StepOutput, Views
 
@@ -26,6 +25,9 @@ class SimCLR(nn.Module):
         gather_distributed: negatives from every rank (full gradient).
         learnable_temperature: learn τ from ``temperature`` on, clamped to [0.01, 1] as in
             CLIP (Radford et al. 2021); the paper keeps τ fixed.
+        negatives: ``random`` (NT-Xent), ``debiased`` (Chuang et al. 2020, with ``tau_plus``)
+            or ``hard`` (Robinson et al. 2021, with ``tau_plus`` and ``beta``): how the
+            in-batch negatives are weighed (:func:`~contrastkit.methods._parts.two_view_loss`).
     """
 
     def __init__(
@@ -37,14 +39,20 @@ class SimCLR(nn.Module):
         temperature: float = 0.5,
         gather_distributed: bool = False,
         learnable_temperature: bool = False,
+        negatives: str = "random",
+        tau_plus: float = 0.1,
+        beta: float = 1.0,
     ) -> None:
         super().__init__()
         self.backbone = backbone
         self.projection = simclr_projection(
             backbone_dim(backbone), hidden=projection_hidden, out=projection_dim
         )
-        self.criterion = NTXentLoss(
-            temperature,
+        self.criterion = two_view_loss(
+            negatives,
+            temperature=temperature,
+            tau_plus=tau_plus,
+            beta=beta,
             gather_distributed=gather_distributed,
             learnable_temperature=learnable_temperature,
         )
