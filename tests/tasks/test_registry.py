@@ -16,9 +16,10 @@ def test_built_in_tasks_and_the_default():
     assert task_for({}).name == "images"
     assert task_for({"method": "byol"}).name == "images"
     assert task_for({"method": "simcse"}).name == "text"
+    assert task_for({"method": "series_contrast"}).name == "series"
     assert task_for({"task": "text", "method": "simclr"}).name == "text"  # its model refuses it
     assert task_for({"method": "nope"}).name == "images"  # whose check names its methods
-    with pytest.raises(UnknownTaskError, match="unknown task 'nope'; choose one of: images, text"):
+    with pytest.raises(UnknownTaskError, match="unknown task 'nope'; choose one of: images, text, series"):
         get_task("nope")
 
 
@@ -26,7 +27,7 @@ def test_a_method_two_tasks_share_needs_the_task_named(monkeypatch):
     twin = SimpleNamespace(name="twin", methods={"simclr": object})
     plugin = SimpleNamespace(load=lambda: twin)
     monkeypatch.setattr(registry, "_plugins", lambda: {"twin": plugin})
-    assert registry.task_names() == ["images", "text", "twin"]
+    assert registry.task_names() == ["images", "text", "series", "twin"]
     with pytest.raises(UnknownTaskError, match="'simclr' exists in tasks images, twin; set task="):
         task_for({"method": "simclr"})
     assert task_for({"method": "simclr", "task": "twin"}) is twin

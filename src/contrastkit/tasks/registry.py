@@ -30,6 +30,7 @@ DEFAULT_TASK = "images"
 TASKS: dict[str, str] = {
     "images": "contrastkit.tasks.images.task:TASK",
     "text": "contrastkit.tasks.text.task:TASK",
+    "series": "contrastkit.tasks.series.task:TASK",
 }
 
 

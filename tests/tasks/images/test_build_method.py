@@ -62,7 +62,7 @@ def test_an_unknown_option_names_the_allowed_ones():
 
 
 def test_common_settings_are_not_method_options():
-    with pytest.raises(ConfigError, match="allowed: none"):
+    with pytest.raises(ConfigError, match="'temperature' for method 'simclr'; allowed: beta, neg"):
         method_class(config("method=simclr", "method_options.temperature=0.1"))
     assert "temperature" not in method_options_of(MoCoV2)
 
@@ -77,7 +77,7 @@ def test_a_rejected_value_is_a_config_error():
 def test_every_registered_method_lists_its_options():
     for cls in METHODS.values():
         assert all(isinstance(name, str) for name in method_options_of(cls))
-    assert method_options_of(SimCLR) == []
+    assert method_options_of(SimCLR) == ["beta", "negatives", "tau_plus"]
 
 
 def test_ema_methods_get_the_cosine_momentum_of_their_base():
