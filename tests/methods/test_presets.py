@@ -12,6 +12,7 @@ from contrastkit.cli import main
 from contrastkit.data import DatasetNotFoundError
 from contrastkit.data.text_sources import load_text_rows
 from contrastkit.tasks.images.methods import METHODS
+from contrastkit.tasks.series.task import METHODS as SERIES_METHODS
 from contrastkit.tasks.text.methods import METHODS as TEXT_METHODS
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
@@ -29,7 +30,7 @@ TINY = [
 
 def test_there_is_a_preset_per_method():
     presets = {yaml.safe_load(p.read_text())["method"] for p in CONFIGS}
-    assert presets == set(METHODS) | set(TEXT_METHODS)
+    assert presets == set(METHODS) | set(TEXT_METHODS) | set(SERIES_METHODS)
 
 
 def _train_two_steps(path: Path, out: Path, options: list[str]) -> dict:
@@ -65,3 +66,13 @@ def test_text_preset_trains_two_steps(path, tmp_path, tiny_bert_dir):
         pytest.skip(f"{source} is not installed: {e}")
     saved = _train_two_steps(path, tmp_path / path.stem, tiny)
     assert saved["data"]["source"] == source
+
+
+def test_the_series_preset_trains_two_steps(tmp_path):
+    pytest.importorskip(
+        "aeon", reason="the UCR/UEA files come with aeon (pip install --no-deps aeon)"
+    )
+    path = Path(__file__).parents[2] / "configs" / "series_contrast.yaml"
+    small = ["--set", "model.hidden=8", "--set", "model.depth=2", "--device", "cpu", "--quiet"]
+    saved = _train_two_steps(path, tmp_path / "series", small)
+    assert saved["negatives"]["exclusion_window"] == 1000 and saved["data"]["crops_per_series"] == 4
