@@ -21,7 +21,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain clean
+.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain bench-series clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -100,6 +100,11 @@ bench-serve: install data $(INFINITY)
 bench-explain: install data
 	test -d runs/demo/checkpoints || $(PY) -m contrastkit demo
 	$(PY) benchmarks/bench_explain.py
+
+# time series beside 1-NN DTW and MiniRocket; the peers run in their own venv (aeon, numba)
+bench-series: install data
+	test -x .venv-aeon/bin/python || ($(PYTHON) -m venv .venv-aeon && .venv-aeon/bin/pip install -q aeon)
+	$(PY) benchmarks/bench_series.py
 
 $(INFINITY):
 	test -x .venv-infinity/bin/python || $(PYTHON) -m venv .venv-infinity

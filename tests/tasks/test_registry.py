@@ -19,7 +19,9 @@ def test_built_in_tasks_and_the_default():
     assert task_for({"method": "series_contrast"}).name == "series"
     assert task_for({"task": "text", "method": "simclr"}).name == "text"  # its model refuses it
     assert task_for({"method": "nope"}).name == "images"  # whose check names its methods
-    with pytest.raises(UnknownTaskError, match="unknown task 'nope'; choose one of: images, text, series"):
+    with pytest.raises(
+        UnknownTaskError, match="unknown task 'nope'; choose one of: images, text, series"
+    ):
         get_task("nope")
 
 
