@@ -48,6 +48,12 @@ def test_npz_and_csv_files_with_a_test_file_beside_them(tmp_path):
     torch.testing.assert_close(csv.series[:, 0], torch.tensor(rows[:, 1:], dtype=torch.float32))
 
 
+def test_a_csv_that_is_not_numbers_names_the_file(tmp_path):
+    (tmp_path / "bad.csv").write_text("label,value\n1,2\n")
+    with pytest.raises(ValueError, match=r"bad\.csv: could not convert .*label, then the values"):
+        load_series(f"series:{tmp_path / 'bad.csv'}")
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [

@@ -136,7 +136,10 @@ def _read_file(path: Path, split: str) -> SeriesSet:
         classes = [str(c) for c in sorted(set(labels.tolist()) - {-1})]
         return SeriesSet(x, labels, classes, path.stem)
     if path.suffix == ".csv":
-        table = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        try:
+            table = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e} (rows are: label, then the values)") from None
         raw = table[:, 0].astype(np.int64)
         classes = sorted(set(raw.tolist()))
         labels = torch.tensor([classes.index(v) for v in raw.tolist()], dtype=torch.long)
