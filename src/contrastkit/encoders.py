@@ -169,6 +169,27 @@ def write_card(directory: Path, card: Mapping[str, Any]) -> None:
     (directory / CARD).write_text(json.dumps(dict(card), indent=2) + "\n")
 
 
+def save_module_export(
+    directory: str | Path,
+    module: torch.nn.Module,
+    weights: str,
+    card: Mapping[str, Any],
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """An export of ``module``'s weights (``weights``, safetensors) and ``card.json``,
+    written atomically: what an encoder's ``save`` of one network writes."""
+    from safetensors.torch import save_file
+
+    from contrastkit.atomic_dir import atomic_directory
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    with atomic_directory(Path(directory), overwrite=overwrite) as tmp:
+        save_file(tensors, str(tmp / weights))
+        write_card(tmp, card)
+    return Path(directory)
+
+
 def _loader(fmt: str) -> Any:
     if fmt in FORMATS:
         module, _, attr = FORMATS[fmt].partition(":")

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from contrastkit.atomic_dir import atomic_directory
 from contrastkit.data.decode import MAX_PIXELS
-from contrastkit.encoders import InputError, write_card
+from contrastkit.encoders import InputError, save_module_export
 from contrastkit.nn import backbone_dim, build_backbone
 from contrastkit.nn.memory_format import use_channels_last
 from contrastkit.tasks.images.embed import embed_images, eval_transform
@@ -174,23 +173,15 @@ class ImageEncoder:
     def save(
         self, directory: Path, *, card: Mapping[str, Any] | None = None, overwrite: bool = False
     ) -> Path:
-        from safetensors.torch import save_file
-
-        tensors = {k: v.detach().cpu().contiguous() for k, v in self.backbone.state_dict().items()}
-        with atomic_directory(Path(directory), overwrite=overwrite) as tmp:
-            save_file(tensors, str(tmp / WEIGHTS))
-            write_card(
-                tmp,
-                {
-                    "format": FORMAT,
-                    "task": "images",
-                    **self.spec,
-                    "feature_dim": self.dim,
-                    "input": self.input,
-                    **(card or {}),
-                },
-            )
-        return Path(directory)
+        card = {
+            "format": FORMAT,
+            "task": "images",
+            **self.spec,
+            "feature_dim": self.dim,
+            "input": self.input,
+            **(card or {}),
+        }
+        return save_module_export(directory, self.backbone, WEIGHTS, card, overwrite=overwrite)
 
 
 def load(directory: Path, card: Mapping[str, Any], device: torch.device) -> ImageEncoder:

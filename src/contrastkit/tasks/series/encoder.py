@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from contrastkit.atomic_dir import atomic_directory
-from contrastkit.encoders import write_card
+from contrastkit.encoders import save_module_export
 from contrastkit.nn import backbone_dim
 from contrastkit.nn.dilated_conv import DilatedConvEncoder
 
@@ -81,16 +80,8 @@ class SeriesEncoder:
     def save(
         self, directory: Path, *, card: Mapping[str, Any] | None = None, overwrite: bool = False
     ) -> Path:
-        from safetensors.torch import save_file
-
-        tensors = {k: v.detach().cpu().contiguous() for k, v in self.backbone.state_dict().items()}
-        with atomic_directory(Path(directory), overwrite=overwrite) as tmp:
-            save_file(tensors, str(tmp / WEIGHTS))
-            write_card(
-                tmp,
-                {"format": FORMAT, "task": "series", **self.spec, "dim": self.dim, **(card or {})},
-            )
-        return Path(directory)
+        card = {"format": FORMAT, "task": "series", **self.spec, "dim": self.dim, **(card or {})}
+        return save_module_export(directory, self.backbone, WEIGHTS, card, overwrite=overwrite)
 
 
 def build_backbone(spec: Mapping[str, Any]) -> DilatedConvEncoder:
