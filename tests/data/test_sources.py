@@ -45,7 +45,7 @@ def test_unknown_source(spec):
     with pytest.raises(ValueError) as err:
         load_images(spec)
     assert str(err.value) == (
-        f"unknown data source {spec!r}; use fashion-mnist, folder:PATH or npz:PATH"
+        f"unknown data source {spec!r}; use fashion-mnist, folder:PATH, npz:PATH or video:PATH"
     )
 
 

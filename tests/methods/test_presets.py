@@ -14,6 +14,7 @@ from contrastkit.data.text_sources import load_text_rows
 from contrastkit.tasks.images.methods import METHODS
 from contrastkit.tasks.series.task import METHODS as SERIES_METHODS
 from contrastkit.tasks.text.methods import METHODS as TEXT_METHODS
+from contrastkit.tasks.video.task import METHODS as VIDEO_METHODS
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
 IMAGE_CONFIGS = [p for p in CONFIGS if yaml.safe_load(p.read_text())["method"] in METHODS]
@@ -30,7 +31,7 @@ TINY = [
 
 def test_there_is_a_preset_per_method():
     presets = {yaml.safe_load(p.read_text())["method"] for p in CONFIGS}
-    assert presets == set(METHODS) | set(TEXT_METHODS) | set(SERIES_METHODS)
+    assert presets == set(METHODS) | set(TEXT_METHODS) | set(SERIES_METHODS) | set(VIDEO_METHODS)
 
 
 def _train_two_steps(path: Path, out: Path, options: list[str]) -> dict:
@@ -76,3 +77,14 @@ def test_the_series_preset_trains_two_steps(tmp_path):
     small = ["--set", "model.hidden=8", "--set", "model.depth=2", "--device", "cpu", "--quiet"]
     saved = _train_two_steps(path, tmp_path / "series", small)
     assert saved["negatives"]["exclusion_window"] == 1000 and saved["data"]["crops_per_series"] == 4
+
+
+def test_the_video_preset_trains_two_steps(tmp_path):
+    pytest.importorskip("cv2", reason="the [video] extra (opencv-python-headless)")
+    path = Path(__file__).parents[2] / "configs" / "video_contrast.yaml"
+    small = [
+        "--set", "data.frame_step=10", "--set", "data.image_size=16",
+        "--set", "optim.batch_size=8", "--device", "cpu", "--quiet",
+    ]  # fmt: skip
+    saved = _train_two_steps(path, tmp_path / "video", small)
+    assert saved["negatives"]["exclusion_window"] == 6 and saved["data"]["clip_length"] == 4

@@ -38,7 +38,7 @@ DRIVER = Path(__file__).with_name("crashing_train.py")
 STEPS = 8
 KILLS = [5, 4, 7]  # before these micro-batches; see the module docstring
 COMMON = ["-q", "--set", "log_every=1", "--set", "keep_checkpoints=2", "--set", "device=cpu"]
-WALL_CLOCK = {"samples_per_second"}  # the one logged value a rerun cannot reproduce
+WALL_CLOCK = {"samples_per_second", "data_share"}  # logged values a rerun cannot reproduce
 CHAIN = ["--steps", str(STEPS), "--set", "checkpoint_every=2"]
 IMAGE = ["--set", "optim.batch_size=16", "--set", "model.backbone=mlp"]
 IMAGE += ["--set", "model.projection_hidden=32", "--set", "model.projection_dim=16"]

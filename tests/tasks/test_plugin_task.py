@@ -228,7 +228,7 @@ def test_a_plugin_task_trains_resumes_evaluates_embeds_exports_and_reopens(
     )
     rows = [json.loads(r) for r in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == list(range(1, 7)) and all("z_norm" in r for r in rows)
-    assert all("samples_per_second" in r for r in rows)
+    assert all("samples_per_second" in r and 0 <= r["data_share"] < 1 for r in rows)
 
     # resume: the same run killed after step 3 and resumed ends bit-identical
     killed = tmp_path / "killed"

@@ -6,6 +6,8 @@ Sources:
   does not apply).
 * ``folder:PATH`` — an :class:`ImageFolderDataset` decoded to ``image_size``.
 * ``npz:PATH`` — an ``.npz`` file read by :func:`load_npz` (its own image size).
+* ``video:PATH[,PATH…]`` — every frame of the videos (:mod:`contrastkit.data.video`), labelled
+  by video, with ids ``NAME#FRAME``.
 
 Folders and ``.npz`` files have a single split, ``train``: to evaluate on held-out images,
 name them as another source (``--eval-data folder:OTHER`` / ``data.eval_source``).
@@ -19,9 +21,10 @@ from typing import Literal
 from contrastkit.data.arrays import ImageArrays, load_npz
 from contrastkit.data.fashion_mnist import load_fashion_mnist
 from contrastkit.data.image_folder import ImageFolderDataset
+from contrastkit.data.video import VideoFrames, load_video
 from contrastkit.types import Items
 
-SOURCES = ("fashion-mnist", "folder:PATH", "npz:PATH")
+SOURCES = ("fashion-mnist", "folder:PATH", "npz:PATH", "video:PATH")
 
 
 def load_images(
@@ -49,9 +52,9 @@ def load_images(
             raise ValueError(f"fashion-mnist has splits 'train' and 'test', got {split!r}.")
         return load_fashion_mnist("train" if split == "train" else "test")
     kind, sep, rest = spec.partition(":")
-    if not sep or kind not in ("folder", "npz"):
+    if not sep or kind not in ("folder", "npz", "video"):
         raise ValueError(
-            f"unknown data source {spec!r}; use fashion-mnist, folder:PATH or npz:PATH"
+            f"unknown data source {spec!r}; use fashion-mnist, folder:PATH, npz:PATH or video:PATH"
         )
     if not rest:
         raise ValueError(f"data source {spec!r} names no path; write {kind}:PATH.")
@@ -60,6 +63,8 @@ def load_images(
             f"{kind}:PATH sources have one split, 'train', got {split!r}; name held-out "
             "images as another source (e.g. --eval-data folder:OTHER)."
         )
+    if kind == "video":
+        return _arrays(load_video(spec, size=image_size))
     path = Path(rest).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist (data source {spec!r}).")
@@ -76,8 +81,11 @@ def image_items(
     on_error: Literal["raise", "skip"] = "raise",
 ) -> Items:
     """The images of ``spec`` as :class:`~contrastkit.types.Items`: ids (a folder's file
-    paths, else ``SOURCE:SPLIT:I``), the images, and their ``labels`` (−1 when unlabelled).
+    paths, a video frame's ``NAME#FRAME``, else ``SOURCE:SPLIT:I``), the images, and their ``labels`` (−1 when unlabelled).
     A file a folder skips (``on_error="skip"``) has no row and no id."""
+    if spec.startswith("video:") and split == "train":
+        frames = load_video(spec, size=image_size)
+        return Items(frames.ids(), _arrays(frames), {"labels": frames.video.tolist()})
     images = load_images(spec, split, image_size=image_size, on_error=on_error)
     n = len(images)
     if isinstance(images, ImageFolderDataset):
@@ -86,3 +94,7 @@ def image_items(
         ids = [f"{spec}:{split}:{i}" for i in range(n)]
     labels = images.labels.tolist() if images.labels is not None else [-1] * n
     return Items(ids, images, {"labels": labels})
+
+
+def _arrays(frames: VideoFrames) -> ImageArrays:
+    return ImageArrays(frames.frames, frames.video, tuple(frames.names))

@@ -16,7 +16,9 @@ uninterrupted one under deterministic CPU settings.
 Monitoring (probe-batch health numbers, the collapse detector, early stopping) is a
 :class:`~contrastkit.engine.monitor.Monitor` the loop calls every few steps; it may ask the
 loop to stop, and tells it when to keep ``checkpoints/best.pt``. Throughput is logged as
-``samples_per_second`` (images, texts, … whatever the task's batches hold).
+``samples_per_second`` (images, texts, … whatever the task's batches hold), and the share of
+wall time spent waiting for the stream's next batch (decoding, augmenting on the stream's
+side) as ``data_share``: near 0 means the model, not the data, sets the pace.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ def train(
 
     model.train()
     start, samples, loss_value = time.perf_counter(), 0, math.nan
-    interval_start, interval_samples = start, 0
+    interval_start, interval_samples, interval_waited = start, 0, 0.0
     stopped: str | None = None
     skipped, said_identical, trained = 0, False, None
     while step < s.total_steps and stopped is None:
@@ -200,7 +202,9 @@ def train(
         loss_sum, problem = 0.0, None
         for micro in range(s.accumulate):
             torch.manual_seed(rng.step_seed(s.seed, step, micro, distributed.rank()))
+            asked = time.perf_counter()
             batch = position.next()
+            interval_waited += time.perf_counter() - asked
             sync = micro == s.accumulate - 1
             try:
                 with _no_sync(model, sync), _autocast(device, s.amp):
@@ -243,9 +247,15 @@ def train(
         if watch is not None or step % s.log_every == 0 or step == s.total_steps:
             now = time.perf_counter()
             throughput = interval_samples / max(now - interval_start, 1e-9)
+            data_share = interval_waited / max(now - interval_start, 1e-9)
             samples += interval_samples
-            interval_start, interval_samples = now, 0
-            values = {"loss": loss_value, "lr": lr, "samples_per_second": throughput}
+            interval_start, interval_samples, interval_waited = now, 0, 0.0
+            values = {
+                "loss": loss_value,
+                "lr": lr,
+                "samples_per_second": throughput,
+                "data_share": data_share,
+            }
             if trained is not None:
                 values.update(_geometry(trained.z1, trained.z2))
             if skipped:

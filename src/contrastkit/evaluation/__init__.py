@@ -1,4 +1,5 @@
-"""Evaluation of frozen embeddings: kNN, linear probe, retrieval metrics, STS correlation.
+"""Evaluation of frozen embeddings: kNN, linear probe, retrieval metrics, STS correlation,
+temporal retrieval.
 
 Every function takes tensors (features, labels, scores), never a model or a method.
 """
@@ -7,6 +8,7 @@ from contrastkit.evaluation.correlation import StsResult, pearson, spearman, sts
 from contrastkit.evaluation.knn import knn_accuracy, knn_predict
 from contrastkit.evaluation.linear_probe import LinearProbeResult, linear_probe
 from contrastkit.evaluation.retrieval import RetrievalMetrics, retrieval_metrics
+from contrastkit.evaluation.temporal import temporal_retrieval
 
 __all__ = [
     "LinearProbeResult",
@@ -19,4 +21,5 @@ __all__ = [
     "retrieval_metrics",
     "spearman",
     "sts_correlation",
+    "temporal_retrieval",
 ]

@@ -31,6 +31,7 @@ TASKS: dict[str, str] = {
     "images": "contrastkit.tasks.images.task:TASK",
     "text": "contrastkit.tasks.text.task:TASK",
     "series": "contrastkit.tasks.series.task:TASK",
+    "video": "contrastkit.tasks.video.task:TASK",
 }
 
 

@@ -43,6 +43,8 @@ class ImageEncoder:
         spec: how to rebuild it: ``backbone`` (name), ``backbone_options``, ``channels_last``.
         input: ``channels``, ``image_size``, ``mean``, ``std`` as training saw them.
         device: where to run.
+        task: the task that trained it, written to the export's card (a video task's frame
+            encoder is an image encoder too).
     """
 
     inputs = "images"
@@ -55,9 +57,10 @@ class ImageEncoder:
         spec: Mapping[str, Any],
         input: Mapping[str, Any],
         device: torch.device,
+        task: str = "images",
     ) -> None:
         self.backbone = backbone.to(device).eval()
-        self.spec, self.input, self.device = dict(spec), dict(input), device
+        self.spec, self.input, self.device, self.task = dict(spec), dict(input), device, task
         self.dim = backbone_dim(backbone)
         self.prepare = eval_transform(self.input, device)
 
@@ -175,7 +178,7 @@ class ImageEncoder:
     ) -> Path:
         card = {
             "format": FORMAT,
-            "task": "images",
+            "task": self.task,
             **self.spec,
             "feature_dim": self.dim,
             "input": self.input,
@@ -199,7 +202,9 @@ def load(directory: Path, card: Mapping[str, Any], device: torch.device) -> Imag
     if spec["channels_last"]:
         use_channels_last(backbone)
     backbone.load_state_dict(load_file(directory / WEIGHTS))
-    return ImageEncoder(backbone, spec=spec, input=info, device=device)
+    return ImageEncoder(
+        backbone, spec=spec, input=info, device=device, task=card.get("task", "images")
+    )
 
 
 def spec_of(card: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from contrastkit.engine.settings import OptimSettings, RunConfig, Strict
+from contrastkit.tasks.negatives import NegativesSettings
 
 
 class SeriesDataSettings(Strict):
@@ -28,15 +29,6 @@ class SeriesModelSettings(Strict):
     dim: int = Field(default=128, ge=1)  # the representation kept after training
     projection_hidden: int = Field(default=128, ge=1)
     projection_dim: int = Field(default=64, ge=1)
-
-
-class NegativesSettings(Strict):
-    kind: Literal["random", "debiased", "hard"] = "random"
-    # crops of one series whose starts lie within this many steps are no negatives of each
-    # other (needs crops_per_series > 1 to matter; random kind only)
-    exclusion_window: float = Field(default=0.0, ge=0)
-    tau_plus: float = Field(default=0.1, ge=0, lt=1)
-    beta: float = Field(default=1.0, ge=0)
 
 
 class SeriesEvalSettings(Strict):
@@ -63,9 +55,7 @@ class SeriesConfig(RunConfig):
     DEFAULT_EPOCHS: ClassVar[int] = 100
 
     @model_validator(mode="after")
-    def _window_needs_plain_negatives(self) -> SeriesConfig:
-        if self.negatives.exclusion_window > 0 and self.negatives.kind != "random":
-            raise ValueError("negatives.exclusion_window works with negatives.kind=random")
+    def _whole_series_per_batch(self) -> SeriesConfig:
         if self.optim.batch_size % self.data.crops_per_series:
             raise ValueError(
                 f"optim.batch_size {self.optim.batch_size} must be a multiple of "

@@ -13,14 +13,14 @@ from contrastkit.data.series import SeriesSet, load_series
 from contrastkit.engine.config import with_overrides
 from contrastkit.engine.run import TrainedRun
 from contrastkit.methods.base import encoder_of
+from contrastkit.methods.sequence_contrast import SequenceContrast
 from contrastkit.tasks.base import Evaluation, TrainingParts
 from contrastkit.tasks.series.config import SeriesConfig
 from contrastkit.tasks.series.encoder import FORMAT, SeriesEncoder, build_backbone, standardize
-from contrastkit.tasks.series.method import SeriesContrast
 from contrastkit.tasks.series.views import SeriesStream
 from contrastkit.types import Items
 
-METHODS: dict[str, type[nn.Module]] = {"series_contrast": SeriesContrast}
+METHODS: dict[str, type[nn.Module]] = {"series_contrast": SequenceContrast}
 
 
 def _spec(cfg: SeriesConfig, channels: int) -> dict[str, Any]:
@@ -34,9 +34,9 @@ def _spec(cfg: SeriesConfig, channels: int) -> dict[str, Any]:
     }
 
 
-def _method(cfg: SeriesConfig, spec: Mapping[str, Any]) -> SeriesContrast:
+def _method(cfg: SeriesConfig, spec: Mapping[str, Any]) -> SequenceContrast:
     n = cfg.negatives
-    return SeriesContrast(
+    return SequenceContrast(
         build_backbone(spec),
         projection_hidden=cfg.model.projection_hidden,
         projection_dim=cfg.model.projection_dim,
