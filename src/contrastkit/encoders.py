@@ -8,6 +8,7 @@ format                     written by
 ``contrastkit-backbone/1`` the image task: ``backbone.safetensors`` + its eval transform
 ``sentence-transformers``  the text task: a directory ``SentenceTransformer(path)`` loads
 ``contrastkit-series/1``   the series task: ``series.safetensors`` (a dilated-conv encoder)
+``contrastkit-words/1``    the words task: ``vectors.bin`` / ``vectors.txt`` (word2vec formats)
 =========================  ==========================================================
 
 A plug-in adds a format through the ``contrastkit.encoders`` entry-point group (the value
@@ -39,6 +40,7 @@ FORMATS: dict[str, str] = {
     "contrastkit-backbone/1": "contrastkit.tasks.images.encoder:load",
     "sentence-transformers": "contrastkit.text.export:load",
     "contrastkit-series/1": "contrastkit.tasks.series.encoder:load",
+    "contrastkit-words/1": "contrastkit.tasks.words.encoder:load",
 }
 
 

@@ -24,3 +24,13 @@ def test_cosine_momentum_goes_from_base_to_one():
     assert cosine_momentum(0, total=100, base=0.996) == pytest.approx(0.996)
     assert cosine_momentum(50, total=100, base=0.996) == pytest.approx(0.998)
     assert cosine_momentum(100, total=100, base=0.996) == pytest.approx(1.0)
+
+
+def test_linear_decay_is_a_straight_line_from_peak_to_final():
+    from contrastkit.engine.schedules import warmup_linear
+
+    values = [warmup_linear(s, total=10, warmup=0, peak=0.025, final=0.0001) for s in range(11)]
+    assert values[0] == 0.025 and values[10] == 0.0001
+    steps = [a - b for a, b in itertools.pairwise(values)]
+    assert max(steps) - min(steps) < 1e-12  # equal decrements: linear
+    assert warmup_linear(0, total=10, warmup=2, peak=1.0) == 0.5

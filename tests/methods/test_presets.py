@@ -15,6 +15,7 @@ from contrastkit.tasks.images.methods import METHODS
 from contrastkit.tasks.series.task import METHODS as SERIES_METHODS
 from contrastkit.tasks.text.methods import METHODS as TEXT_METHODS
 from contrastkit.tasks.video.task import METHODS as VIDEO_METHODS
+from contrastkit.tasks.words.task import METHODS as WORDS_METHODS
 
 CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.yaml"))
 IMAGE_CONFIGS = [p for p in CONFIGS if yaml.safe_load(p.read_text())["method"] in METHODS]
@@ -31,7 +32,8 @@ TINY = [
 
 def test_there_is_a_preset_per_method():
     presets = {yaml.safe_load(p.read_text())["method"] for p in CONFIGS}
-    assert presets == set(METHODS) | set(TEXT_METHODS) | set(SERIES_METHODS) | set(VIDEO_METHODS)
+    tasks = (METHODS, TEXT_METHODS, SERIES_METHODS, VIDEO_METHODS, WORDS_METHODS)
+    assert presets == set().union(*tasks)
 
 
 def _train_two_steps(path: Path, out: Path, options: list[str]) -> dict:
@@ -88,3 +90,15 @@ def test_the_video_preset_trains_two_steps(tmp_path):
     ]  # fmt: skip
     saved = _train_two_steps(path, tmp_path / "video", small)
     assert saved["negatives"]["exclusion_window"] == 6 and saved["data"]["clip_length"] == 4
+
+
+def test_the_word2vec_preset_trains_two_steps(tmp_path):
+    from contrastkit.data.corpus import brown_dir
+
+    try:
+        brown_dir()
+    except DatasetNotFoundError as e:
+        pytest.skip(str(e))
+    path = Path(__file__).parents[2] / "configs" / "word2vec.yaml"
+    saved = _train_two_steps(path, tmp_path / "w2v", ["--set", "model.dim=8", "--quiet"])
+    assert saved["data"]["source"] == "brown" and saved["optim"]["schedule"] == "linear"

@@ -54,6 +54,7 @@ def loop_settings(
         total_steps=total,
         peak_lr=cfg.optim.lr,
         final_lr=cfg.optim.final_lr,
+        schedule=cfg.optim.schedule,
         warmup_steps=cfg.warmup(total),
         seed=cfg.seed,
         accumulate=cfg.optim.accumulate,

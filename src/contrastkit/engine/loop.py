@@ -51,7 +51,7 @@ from contrastkit.engine.finite import (
 from contrastkit.engine.metrics_log import MetricsLog
 from contrastkit.engine.monitor import Monitor
 from contrastkit.engine.optim import set_lr
-from contrastkit.engine.schedules import warmup_cosine
+from contrastkit.engine.schedules import SCHEDULES
 from contrastkit.engine.stream import BatchStream, ReportsCounters
 from contrastkit.losses import NonFiniteError
 from contrastkit.methods.base import EMATarget, StepHook
@@ -67,6 +67,7 @@ class LoopSettings:
     final_lr: float
     warmup_steps: int
     seed: int
+    schedule: str = "cosine"  # cosine | linear decay after warm-up (engine/schedules.py)
     accumulate: int = 1  # micro-batches per optimiser step
     clip_grad: float | None = None  # max global gradient norm
     amp: str = "none"  # none | bf16 | fp16 (GPU)
@@ -194,7 +195,7 @@ def train(
     skipped, said_identical, trained = 0, False, None
     while step < s.total_steps and stopped is None:
         before = buffers_of(method) if s.on_nonfinite == "skip" else None
-        lr = warmup_cosine(
+        lr = SCHEDULES[s.schedule](
             step, total=s.total_steps, warmup=s.warmup_steps, peak=s.peak_lr, final=s.final_lr
         )
         set_lr(optimizer, lr)

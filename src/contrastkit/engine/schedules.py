@@ -19,6 +19,20 @@ def warmup_cosine(step: int, *, total: int, warmup: int, peak: float, final: flo
     return final + 0.5 * (peak - final) * (1 + math.cos(math.pi * progress))
 
 
+def warmup_linear(step: int, *, total: int, warmup: int, peak: float, final: float = 0.0) -> float:
+    """Linear warm-up to ``peak`` over ``warmup`` steps, then a straight line down to ``final``
+    at ``total`` (word2vec's alpha → min_alpha decay, Mikolov et al. 2013)."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    if step >= total:
+        return final
+    progress = (step - warmup) / max(1, total - warmup)
+    return peak + (final - peak) * progress
+
+
+SCHEDULES = {"cosine": warmup_cosine, "linear": warmup_linear}
+
+
 def cosine_momentum(step: int, *, total: int, base: float) -> float:
     """EMA momentum rising from ``base`` to 1 on a cosine (BYOL, Grill et al. 2020, Sec. 3.2)."""
     progress = min(step, total) / max(1, total)

@@ -27,7 +27,8 @@ class Strict(BaseModel):
 class OptimSettings(Strict):
     name: Literal["sgd", "adamw", "lars"] = "adamw"
     lr: float = Field(default=2e-3, gt=0)  # peak learning rate after warm-up
-    final_lr: float = Field(default=0.0, ge=0)  # cosine decays to this
+    final_lr: float = Field(default=0.0, ge=0)  # the schedule decays to this
+    schedule: Literal["cosine", "linear"] = "cosine"  # after warm-up, down to final_lr
     weight_decay: float = Field(default=1e-4, ge=0)
     momentum: float = Field(default=0.9, ge=0, lt=1)  # SGD and LARS
     warmup_steps: int | None = Field(default=None, ge=0)  # default: the task's share of the run

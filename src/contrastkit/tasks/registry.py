@@ -32,6 +32,7 @@ TASKS: dict[str, str] = {
     "text": "contrastkit.tasks.text.task:TASK",
     "series": "contrastkit.tasks.series.task:TASK",
     "video": "contrastkit.tasks.video.task:TASK",
+    "words": "contrastkit.tasks.words.task:TASK",
 }
 
 

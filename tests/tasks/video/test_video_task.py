@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from contrastkit.cli import main
 from contrastkit.data.video import load_video
@@ -62,6 +63,25 @@ def test_trains_resumes_evaluates_embeds_and_exports(tmp_path, capsys):
     np.testing.assert_allclose(encoder.encode(frames).numpy(), np.load(emb), atol=1e-5)
     ids = json.loads((tmp_path / "emb.ids.json").read_text())
     assert ids["ids"][:2] == ["vtest.avi#0", "vtest.avi#10"]
+
+    # the frame encoder indexes a video's frames, and a frame finds itself
+    index = tmp_path / "frames"
+    export = str(tmp_path / "export")
+    assert (
+        main(
+            ["index", "--model", export, "--data", "video:Megamind.avi", "--out", str(index), "-q"]
+        )
+        == 0
+    )
+    frame = load_video("video:Megamind.avi", size=16).frames[100]
+    Image.fromarray(frame.permute(1, 2, 0).numpy()).save(tmp_path / "frame.png")
+    capsys.readouterr()
+    assert (
+        main(["search", str(index), "--image", str(tmp_path / "frame.png"), "-k", "1", "--json"])
+        == 0
+    )
+    hits = json.loads(capsys.readouterr().out)
+    assert "Megamind.avi#100" in json.dumps(hits)
 
 
 def test_a_bad_video_source_is_one_line(tmp_path, capsys):

@@ -35,7 +35,10 @@ class VideoEvalSettings(Strict):
     # a held-out frame is retrieved well when its nearest training frame lies in the same
     # video within this many frames
     within: int = Field(default=5, ge=0)
-    augmented: bool = True  # also score queries seen through the training augmentation
+    # also score queries seen through a camera change: a crop keeping this share of the
+    # frame and brightness/contrast/saturation/hue jitter of this strength (None: skip)
+    query_crop: tuple[float, float] | None = (0.7, 1.0)
+    query_jitter: float = Field(default=0.4, ge=0, le=2.5)
 
 
 class VideoOptimSettings(OptimSettings):
