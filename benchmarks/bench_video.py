@@ -3,7 +3,7 @@ videos (vtest.avi: 795 frames of pedestrians, fixed camera, 10 fps; Megamind.avi
 frames, 24 fps), 64×64 frames, every 5th frame held out of training.
 
 For each seed and each window w ∈ {0, `--window`}: `frame_contrast` (small CNN, batch 64 =
-16 clips × 4 anchors 2 frames apart, partners within ±2 frames, τ 0.1, AdamW 1e-3) trained
+16 clips × 4 anchors 2 frames apart, the last 4×4 map kept, partners within ±2 frames, τ 0.1, AdamW 1e-3) trained
 for `--steps` steps, then scored:
 
 * near-duplicate negatives — over 50 batches of the training stream, the share of in-batch

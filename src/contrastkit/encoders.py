@@ -9,6 +9,7 @@ format                     written by
 ``sentence-transformers``  the text task: a directory ``SentenceTransformer(path)`` loads
 ``contrastkit-series/1``   the series task: ``series.safetensors`` (a dilated-conv encoder)
 ``contrastkit-words/1``    the words task: ``vectors.bin`` / ``vectors.txt`` (word2vec formats)
+``contrastkit-two-tower/1`` the interactions task: user and item vectors, seen pairs
 =========================  ==========================================================
 
 A plug-in adds a format through the ``contrastkit.encoders`` entry-point group (the value
@@ -41,6 +42,7 @@ FORMATS: dict[str, str] = {
     "sentence-transformers": "contrastkit.text.export:load",
     "contrastkit-series/1": "contrastkit.tasks.series.encoder:load",
     "contrastkit-words/1": "contrastkit.tasks.words.encoder:load",
+    "contrastkit-two-tower/1": "contrastkit.tasks.interactions.recommender:load",
 }
 
 

@@ -24,6 +24,7 @@ from contrastkit.cli import (
     export,
     index,
     mine,
+    recommend,
     report,
     search,
     serve,
@@ -50,6 +51,7 @@ app.command("search")(search.search)
 app.command("serve")(serve.serve)
 app.command("mine")(mine.mine)
 app.command("explain")(explain.explain)
+app.command("recommend")(recommend.recommend)
 
 
 @app.callback()

@@ -33,6 +33,7 @@ TASKS: dict[str, str] = {
     "series": "contrastkit.tasks.series.task:TASK",
     "video": "contrastkit.tasks.video.task:TASK",
     "words": "contrastkit.tasks.words.task:TASK",
+    "interactions": "contrastkit.tasks.interactions.task:TASK",
 }
 
 
