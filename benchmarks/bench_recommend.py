@@ -10,7 +10,7 @@ Peers: popularity (training counts); item-kNN (cosine between items' user sets, 
 score for an item the sum of its similarities to the user's items); BPR-MF (the `implicit`
 package's, 64 factors, lr 0.01, reg 0.01, 100 iterations).
 
-    .venv/bin/python benchmarks/bench_recommend.py [--seeds 0 1 2] [--epochs 20]
+    .venv/bin/python benchmarks/bench_recommend.py [--seeds 0 1 2] [--epochs 10]
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _ms(xs: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--corrections", nargs="+", default=list(CORRECTIONS))
     parser.add_argument("--no-append", action="store_true", help="print only")
     args = parser.parse_args()

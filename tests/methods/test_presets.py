@@ -12,6 +12,7 @@ from contrastkit.cli import main
 from contrastkit.data import DatasetNotFoundError
 from contrastkit.data.text_sources import load_text_rows
 from contrastkit.tasks.images.methods import METHODS
+from contrastkit.tasks.interactions.task import METHODS as INTERACTIONS_METHODS
 from contrastkit.tasks.series.task import METHODS as SERIES_METHODS
 from contrastkit.tasks.text.methods import METHODS as TEXT_METHODS
 from contrastkit.tasks.video.task import METHODS as VIDEO_METHODS
@@ -32,7 +33,14 @@ TINY = [
 
 def test_there_is_a_preset_per_method():
     presets = {yaml.safe_load(p.read_text())["method"] for p in CONFIGS}
-    tasks = (METHODS, TEXT_METHODS, SERIES_METHODS, VIDEO_METHODS, WORDS_METHODS)
+    tasks = (
+        METHODS,
+        TEXT_METHODS,
+        SERIES_METHODS,
+        VIDEO_METHODS,
+        WORDS_METHODS,
+        INTERACTIONS_METHODS,
+    )
     assert presets == set().union(*tasks)
 
 
@@ -102,3 +110,15 @@ def test_the_word2vec_preset_trains_two_steps(tmp_path):
     path = Path(__file__).parents[2] / "configs" / "word2vec.yaml"
     saved = _train_two_steps(path, tmp_path / "w2v", ["--set", "model.dim=8", "--quiet"])
     assert saved["data"]["source"] == "brown" and saved["optim"]["schedule"] == "linear"
+
+
+def test_the_two_tower_preset_trains_two_steps(tmp_path):
+    from contrastkit.data.interactions import load_interactions
+
+    try:
+        load_interactions("movielens")
+    except (DatasetNotFoundError, ImportError) as e:
+        pytest.skip(str(e))
+    path = Path(__file__).parents[2] / "configs" / "two_tower.yaml"
+    saved = _train_two_steps(path, tmp_path / "tt", ["--set", "model.dim=8", "--quiet"])
+    assert saved["model"]["correction"] == "exact" and saved["data"]["source"] == "movielens"

@@ -29,7 +29,15 @@ def test_a_method_two_tasks_share_needs_the_task_named(monkeypatch):
     twin = SimpleNamespace(name="twin", methods={"simclr": object})
     plugin = SimpleNamespace(load=lambda: twin)
     monkeypatch.setattr(registry, "_plugins", lambda: {"twin": plugin})
-    assert registry.task_names() == ["images", "text", "series", "video", "words", "twin"]
+    assert registry.task_names() == [
+        "images",
+        "text",
+        "series",
+        "video",
+        "words",
+        "interactions",
+        "twin",
+    ]
     with pytest.raises(UnknownTaskError, match="'simclr' exists in tasks images, twin; set task="):
         task_for({"method": "simclr"})
     assert task_for({"method": "simclr", "task": "twin"}) is twin

@@ -74,6 +74,10 @@ def test_trains_resumes_evaluates_exports_and_recommends(tmp_path, csv_file, cap
     assert main(["export", "--run", str(run), "--out", str(export)]) == 0
     recommender = load_encoder(export)
     assert recommender.encode(["m0", "m5"]).shape == (2, 8)
+    emb = tmp_path / "items.npy"
+    assert main(["embed", "--run", str(run), "--out", str(emb), "-q"]) == 0
+    ids = json.loads((tmp_path / "items.ids.json").read_text())["ids"]
+    np.testing.assert_allclose(np.load(emb), recommender.encode(ids).numpy(), atol=1e-6)
     capsys.readouterr()
     assert main(["recommend", "--model", str(export), "--user", "u3", "-k", "40", "--json"]) == 0
     items = [r["item"] for r in json.loads(capsys.readouterr().out)["results"]]

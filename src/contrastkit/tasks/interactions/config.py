@@ -42,4 +42,4 @@ class InteractionsConfig(RunConfig):
     eval: InteractionsEvalSettings = InteractionsEvalSettings()
     optim: InteractionsOptimSettings = InteractionsOptimSettings()
 
-    DEFAULT_EPOCHS: ClassVar[int] = 20
+    DEFAULT_EPOCHS: ClassVar[int] = 10
