@@ -36,3 +36,20 @@ def test_equals_the_loop_with_and_without_correction_and_mask():
         for ex in (None, exclude):
             got = sampled_softmax(u, v, temperature=0.5, log_q=q, exclude=ex)
             assert abs(float(got) - reference(u, v, 0.5, q, ex)) < 1e-10
+
+
+def test_mined_negatives_join_their_rows_softmax_without_correction():
+    g = torch.Generator().manual_seed(3)
+    u, v = (
+        torch.randn(4, 3, generator=g, dtype=torch.float64),
+        torch.randn(4, 3, generator=g, dtype=torch.float64),
+    )
+    hard = torch.randn(4, 2, 3, generator=g, dtype=torch.float64)
+    log_q = torch.log(torch.rand(4, generator=g, dtype=torch.float64))
+    total = 0.0
+    for i in range(4):
+        logits = [float(u[i] @ v[j]) / 0.5 - float(log_q[j]) for j in range(4)]
+        logits += [float(u[i] @ hard[i, m]) / 0.5 for m in range(2)]
+        total += math.log(sum(math.exp(s) for s in logits)) - logits[i]
+    got = sampled_softmax(u, v, temperature=0.5, log_q=log_q, hard=hard)
+    assert abs(float(got) - total / 4) < 1e-10

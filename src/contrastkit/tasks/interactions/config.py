@@ -21,6 +21,7 @@ class TwoTowerModelSettings(Strict):
     # exact with the wrong sign (to measure what the correction does)
     correction: Literal["exact", "streaming", "none", "flipped"] = "exact"
     mask_positives: bool = True  # a user's own positives are no in-batch negatives
+    hard_negatives: int = Field(default=0, ge=0)  # mined per user each step among all items
 
 
 class InteractionsEvalSettings(Strict):

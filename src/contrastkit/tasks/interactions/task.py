@@ -29,6 +29,7 @@ def _method(cfg: InteractionsConfig, data: Interactions, train: torch.Tensor) ->
     m = cfg.model
     features = data.item_features if m.item_features else None
     n_items = len(data.items)
+    known = torch.unique(data.user[train] * n_items + data.item[train])
     return TwoTower(
         Tower(len(data.users), m.dim, hidden=m.hidden),
         Tower(n_items, m.dim, features=features, hidden=m.hidden),
@@ -36,6 +37,8 @@ def _method(cfg: InteractionsConfig, data: Interactions, train: torch.Tensor) ->
         correction=m.correction,
         log_q=exact_log_q(data.item[train], n_items, cfg.optim.batch_size),
         mask_positives=m.mask_positives,
+        hard_negatives=m.hard_negatives,
+        known=known,
     )
 
 
