@@ -30,7 +30,7 @@ DEB_DATA := dataset-fashion-mnist
 # the browser the report's rendering test drives headless (tests/report/test_report_in_browser.py)
 DEB_TEST := chromium
 
-.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain bench-series bench-video clean
+.PHONY: demo test test-slow install data lint bench bench-long bench-methods bench-serve bench-explain bench-series bench-video bench-words bench-recommend clean
 
 demo: install data
 	$(PY) -m contrastkit demo
@@ -136,6 +136,15 @@ bench-series: install data
 # frames of the two shared videos with and without the temporal exclusion window
 bench-video: install data
 	$(PY) benchmarks/bench_video.py
+
+# word2vec beside gensim on the Brown corpus
+bench-words: install data
+	$(PY) benchmarks/bench_words.py
+
+# the two-tower recommender beside popularity, item-kNN and BPR-MF (implicit) on MovieLens
+bench-recommend: install data
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
+	$(PY) benchmarks/bench_recommend.py
 
 $(INFINITY):
 	test -x .venv-infinity/bin/python || $(PYTHON) -m venv .venv-infinity

@@ -91,14 +91,11 @@ class WordsTask:
         return WordVectors(run.record["vocabulary"], method.input.weight)
 
     def read_items(self, cfg: WordsConfig, source: str | None, split: str) -> Items:
-        if source is None:  # the vocabulary itself
-            words = self.vocabulary_of(cfg)
-            return Items(list(words), list(words), {})
-        texts = [" ".join(s) for s in load_corpus(source)]
+        if source is None:  # the vocabulary itself, as training built it
+            words = Vocabulary.of(load_corpus(cfg.data.source), cfg.data.min_count).words
+            return Items(words, words, {})
+        texts = [" ".join(s) for s in load_corpus(source)]  # texts: each their words' mean
         return Items([f"{source}:{i}" for i in range(len(texts))], texts, {"texts": texts})
-
-    def vocabulary_of(self, cfg: WordsConfig) -> list[str]:
-        return Vocabulary.of(load_corpus(cfg.data.source), cfg.data.min_count).words
 
     def evaluate(
         self,
