@@ -71,6 +71,26 @@ CASES = {
         gather_distributed=True,
         exclude=_window(y),
     ),
+    # the same losses in tiles of rows (streaming), the keys gathered with their gradient
+    "nt_xent_window_streaming": lambda a, b, y: nt_xent(
+        a, b, temperature=0.2, gather_distributed=True, exclude=_window(y), streaming=True
+    ),
+    "info_nce_negatives_symmetric_streaming": lambda a, b, y: info_nce(
+        a,
+        b,
+        temperature=0.1,
+        negatives=2 * b - a,
+        symmetric=True,
+        gather_distributed=True,
+        streaming=True,
+    ),  # fmt: skip
+    "supcon_streaming": lambda a, b, y: supcon(
+        torch.cat([a, b]),
+        torch.cat([y, y]),
+        temperature=0.1,
+        gather_distributed=True,
+        streaming=True,
+    ),  # fmt: skip
 }
 
 

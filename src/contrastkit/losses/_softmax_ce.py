@@ -12,12 +12,19 @@ place and saves them, and the backward pass is two matmuls with ``G = (P − one
     dL/dq = G k,    dL/dk = Gᵀ q.
 
 Max-subtracted log-sum-exp, so any τ > 0 is stable. Inputs must already be float32/float64.
+
+Above ``STREAMING_ABOVE`` logits (or with ``streaming=True``) the same loss runs in tiles of
+rows (``_streaming_ce.py``): memory O((M + K)·D + tile·K) instead of O(M·K).
 """
 
 from __future__ import annotations
 
 import torch
 from torch.autograd.function import once_differentiable
+
+from contrastkit.losses._streaming_ce import streaming_cross_entropy
+
+STREAMING_ABOVE = 1 << 26  # M·K logits (256 MiB in float32) above which the loss streams
 
 
 class _SimilarityCrossEntropy(torch.autograd.Function):
@@ -69,6 +76,7 @@ def similarity_cross_entropy(
     temperature: float | torch.Tensor,
     exclude: torch.Tensor | None = None,
     mask: torch.Tensor | None = None,
+    streaming: bool | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy of rows of ``q @ k.T / temperature`` against column ``targets``.
 
@@ -77,6 +85,9 @@ def similarity_cross_entropy(
     with 1/τ = 1.
 
     ``mask[i, j]`` True leaves column j out of row i's negatives (row i's positive is kept).
+
+    ``streaming``: compute in tiles of rows without the (M, K) matrix (same value and
+    gradient); None chooses it when M·K exceeds ``STREAMING_ABOVE``.
 
     Shapes: q (M, D), k (K, D), targets (M,), exclude (M,) or None, mask (M, K) bool or None,
     temperature () → scalar.
@@ -90,5 +101,11 @@ def similarity_cross_entropy(
         q, inv_tau = q / temperature.to(q.dtype), 1.0  # (M, D)
     else:
         inv_tau = 1.0 / temperature
+    if streaming is None:
+        streaming = q.shape[0] * k.shape[0] > STREAMING_ABOVE
+    if streaming:
+        columns = torch.arange(k.shape[0], device=q.device)
+        total = streaming_cross_entropy(q, k, targets, columns, inv_tau, exclude, mask)
+        return total / q.shape[0]
     out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, mask, inv_tau)
     return out

@@ -26,6 +26,7 @@ def info_nce(
     symmetric: bool = False,
     gather_distributed: bool = False,
     exclude: torch.Tensor | None = None,
+    streaming: bool | None = None,
 ) -> torch.Tensor:
     r"""InfoNCE: each anchor must pick its own positive among all positives and negatives.
 
@@ -53,6 +54,8 @@ def info_nce(
             sample i (a temporal window: :func:`contrastkit.negatives.exclusion_mask`; W = 1
             without ``gather_distributed``). Both directions of ``symmetric`` use it; a
             sample's own positive always stays; extra ``negatives`` are never excluded.
+        streaming: compute in tiles of rows, never holding the N×K similarities (same value
+            and gradient, memory O((N + K)·D)); None: only above 2²⁶ logits.
 
     Shapes: anchors (N, D), positives (N, D), negatives (M, D), exclude (N, W·N) → scalar.
     N ≥ 2.
@@ -92,9 +95,13 @@ def info_nce(
             check_exclusion(exclude, n, samples)
             extra = len(keys) - samples  # the negatives' columns: never excluded
             mask = torch.cat([exclude, exclude.new_zeros(n, extra)], dim=1) if extra else exclude
-        loss = similarity_cross_entropy(a, keys, labels, temperature, mask=mask)
+        loss = similarity_cross_entropy(
+            a, keys, labels, temperature, mask=mask, streaming=streaming
+        )
         if symmetric:
-            reverse = similarity_cross_entropy(p, gather(a), labels, temperature, mask=exclude)
+            reverse = similarity_cross_entropy(
+                p, gather(a), labels, temperature, mask=exclude, streaming=streaming
+            )
             loss = 0.5 * (loss + reverse)
         return loss
 

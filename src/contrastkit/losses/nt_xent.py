@@ -19,6 +19,7 @@ def nt_xent(
     temperature: float | torch.Tensor = 0.5,
     gather_distributed: bool = False,
     exclude: torch.Tensor | None = None,
+    streaming: bool | None = None,
 ) -> torch.Tensor:
     r"""NT-Xent over the 2N views of a batch (SimCLR).
 
@@ -41,6 +42,8 @@ def nt_xent(
             i: neither of j's views is a negative of either of i's (a temporal window:
             :func:`contrastkit.negatives.exclusion_mask`). A sample's other view stays its
             positive.
+        streaming: compute in tiles of rows, never holding the 2N×2N similarities (same
+            value and gradient, memory O(N·D)); None: only above 2²⁶ logits.
 
     Shapes: z1 (N, D), z2 (N, D) with N ≥ 2, exclude (N, W·N) → scalar.
 
@@ -64,8 +67,9 @@ def nt_xent(
             both = torch.cat([exclude, exclude], dim=1)  # keys: view 1 of all, then view 2
             mask = torch.cat([both, both], dim=0)  # anchors: view 1, then view 2
         return similarity_cross_entropy(
-            layout.q, layout.k, layout.positive, temperature, exclude=layout.itself, mask=mask
-        )
+            layout.q, layout.k, layout.positive, temperature,
+            exclude=layout.itself, mask=mask, streaming=streaming,
+        )  # fmt: skip
 
 
 class NTXentLoss(nn.Module):

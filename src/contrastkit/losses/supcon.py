@@ -8,6 +8,8 @@ from torch import nn
 from contrastkit import distributed
 from contrastkit.losses._checks import check_embeddings, check_temperature
 from contrastkit.losses._precision import full_precision, normalize
+from contrastkit.losses._softmax_ce import STREAMING_ABOVE
+from contrastkit.losses._streaming_ce import streaming_cross_entropy
 
 
 def supcon(
@@ -16,6 +18,7 @@ def supcon(
     *,
     temperature: float = 0.1,
     gather_distributed: bool = False,
+    streaming: bool | None = None,
 ) -> torch.Tensor:
     r"""Supervised contrastive loss, the "L_out" form of Khosla et al. 2020 (Eq. 2).
 
@@ -36,6 +39,8 @@ def supcon(
         temperature: τ > 0; the paper uses 0.1.
         gather_distributed: contrast against the rows of every rank (full gradient); the
             mean is over the global set of anchors, as on one process.
+        streaming: compute in tiles of rows, never holding the M×WM similarities (same value
+            and gradient, memory O(M·D)); None: only above 2²⁶ logits.
 
     Shapes: z (M, D), labels (M,) with M ≥ 2 → scalar.
 
@@ -65,6 +70,10 @@ def supcon(
         else:
             k, k_labels, offset = q, labels, 0
         rows = torch.arange(m, device=q.device)
+        if streaming or (streaming is None and m * k.shape[0] > STREAMING_ABOVE):
+            return _streaming_supcon(
+                q, k, labels, k_labels, rows + offset, temperature, gather_distributed
+            )
         logits = (q @ k.t()) / temperature  # (M, WM)
         logits = logits.index_put(
             (rows, rows + offset), torch.tensor(float("-inf"), device=q.device, dtype=logits.dtype)
@@ -81,6 +90,29 @@ def supcon(
         if n_anchors == 0:
             return (q * 0.0).sum()
         return (per_anchor * has_pos).sum() / n_anchors
+
+
+def _streaming_supcon(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    labels: torch.Tensor,
+    k_labels: torch.Tensor,
+    itself: torch.Tensor,
+    temperature: float,
+    gather_distributed: bool,
+) -> torch.Tensor:
+    """:func:`supcon` in tiles of rows: the anchors with a positive counted from label
+    frequencies, the loss summed by the streaming kernel."""
+    values, inverse = torch.unique(torch.cat([labels, k_labels]), return_inverse=True)
+    counts = torch.bincount(inverse[len(labels) :], minlength=len(values))
+    has_pos = (counts[inverse[: len(labels)]] - 1 > 0).to(q.dtype)  # others with my label
+    n_anchors = has_pos.sum()
+    if gather_distributed:
+        n_anchors = distributed.all_reduce_mean(n_anchors)
+    if n_anchors == 0:
+        return (q * 0.0).sum()
+    total = streaming_cross_entropy(q, k, labels, k_labels, 1.0 / temperature, exclude=itself)
+    return total / n_anchors
 
 
 class SupConLoss(nn.Module):
