@@ -104,8 +104,7 @@ def similarity_cross_entropy(
     if streaming is None:
         streaming = q.shape[0] * k.shape[0] > STREAMING_ABOVE
     if streaming:
-        columns = torch.arange(k.shape[0], device=q.device)
-        total = streaming_cross_entropy(q, k, targets, columns, inv_tau, exclude, mask)
+        total = streaming_cross_entropy(q, k, targets, None, inv_tau, exclude, mask)
         return total / q.shape[0]
     out: torch.Tensor = _SimilarityCrossEntropy.apply(q, k, targets, exclude, mask, inv_tau)
     return out
