@@ -83,14 +83,14 @@ CASES = {
         symmetric=True,
         gather_distributed=True,
         streaming=True,
-    ),  # fmt: skip
+    ),
     "supcon_streaming": lambda a, b, y: supcon(
         torch.cat([a, b]),
         torch.cat([y, y]),
         temperature=0.1,
         gather_distributed=True,
         streaming=True,
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -48,7 +48,7 @@ CASES = {
         (9, 5),
         (9, 5),
         (4, 5),
-    ),  # fmt: skip
+    ),
     "nt_xent_window": (
         lambda a, b, streaming: nt_xent(
             a,
@@ -59,7 +59,7 @@ CASES = {
         ),
         (8, 6),
         (8, 6),
-    ),  # fmt: skip
+    ),
     "supcon": (
         lambda z, streaming: supcon(
             z, torch.tensor([0, 0, 1, 1, 2, 3, 3, 3, 4, 0]), temperature=0.1, streaming=streaming

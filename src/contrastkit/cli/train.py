@@ -56,6 +56,7 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train an encoder contrastively; checkpoints, metrics and TensorBoard events go to --out."""
+    from contrastkit import distributed
     from contrastkit.engine.run import train_run
 
     flags = {
@@ -67,6 +68,8 @@ def train(
     }
     task, cfg = build_config(config, set_, flags)
     result = train_run(task, cfg, out, resume=resume, progress=not quiet)
+    if not distributed.is_main():
+        return  # under torchrun, rank 0 speaks for the run
     typer.echo(
         f"trained {cfg.method} for {result.steps} steps in {result.seconds:.0f} s "
         f"({result.samples_per_second:.0f} {task.unit}/s); "
