@@ -26,6 +26,7 @@ __all__ = [
     "all_reduce_sum",
     "barrier",
     "gather",
+    "gather_others",
     "gather_with_grad",
     "init_from_env",
     "is_distributed",
@@ -117,6 +118,19 @@ def gather(x: torch.Tensor) -> torch.Tensor:
         return x
     with torch.no_grad():
         return _all_gather(x.detach())
+
+
+def gather_others(x: torch.Tensor) -> torch.Tensor:
+    """The rows of every other rank, in rank order, without gradient (empty on one process).
+
+    Shapes: ``(B, *)`` on each rank → ``((world_size − 1) * B, *)``.
+    """
+    if not is_distributed():
+        return x[:0].detach()
+    rows = x.shape[0]
+    everyone = gather(x)
+    start = rank() * rows
+    return torch.cat([everyone[:start], everyone[start + rows :]])
 
 
 class _GatherWithGrad(torch.autograd.Function):

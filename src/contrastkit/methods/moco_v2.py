@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from contrastkit import distributed
 from contrastkit.losses import InfoNCELoss
 from contrastkit.methods._checks import backbone_dim, check_base_momentum
 from contrastkit.methods._parts import project_views
@@ -33,7 +34,8 @@ class MoCoV2(nn.Module):
       paper keeps m = 0.999 constant.
     * No Shuffle BN. On one process the key encoder's batch statistics see only the key
       batch. Under DDP the queue enqueues the keys gathered from every rank (see
-      :class:`FeatureQueue`), the loss uses this rank's keys and the shared queue, and on
+      :class:`FeatureQueue`), the loss counts every rank's keys as in-batch negatives (so
+      2 ranks × B/2 equal 1 process × B; the shared queue is not gathered again), and on
       GPU the loop's SyncBatchNorm computes BN over the global batch, which also removes the
       per-GPU statistics Shuffle BN was made to hide ("global BN", SimCLR Sec. 2.2).
 
@@ -45,6 +47,7 @@ class MoCoV2(nn.Module):
         base_momentum: m at step 0 (paper: 0.999).
         learnable_temperature: learn τ from ``temperature`` on, clamped to [0.01, 1] as in
             CLIP (Radford et al. 2021); the paper keeps τ fixed.
+        gather_distributed: the other ranks' keys are in-batch negatives too.
     """
 
     def __init__(
@@ -57,9 +60,11 @@ class MoCoV2(nn.Module):
         queue_size: int = 65536,
         base_momentum: float = 0.999,
         learnable_temperature: bool = False,
+        gather_distributed: bool = False,
     ) -> None:
         super().__init__()
         check_base_momentum(base_momentum)
+        self.gather_distributed = gather_distributed
         self.base_momentum = base_momentum
         self.backbone = backbone
         self.projection = moco_v2_projection(
@@ -74,7 +79,10 @@ class MoCoV2(nn.Module):
         q = self.projection(self.backbone(views.first))  # (B, D)
         with torch.no_grad():
             k = self.target_projection(self.target_backbone(views.second))  # (B, D)
-        loss = self.criterion(q, k, self.queue.negatives())  # negatives (K', D), K' ≤ K
+        negatives = self.queue.negatives()  # (K', D), K' ≤ K
+        if self.gather_distributed:  # the other ranks' keys, then the queue
+            negatives = torch.cat([distributed.gather_others(k), negatives])
+        loss = self.criterion(q, k, negatives)
         self.queue.push(F.normalize(k, dim=1))
         return StepOutput(loss, q.detach(), k)
 
