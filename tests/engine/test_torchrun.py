@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from contrastkit.cli import main
 from contrastkit.encoders import load_encoder
@@ -89,3 +90,59 @@ def test_torchrun_trains_resumes_and_exports(task, tmp_path, tiny_npz_source, ti
 
     assert main(["export", "--run", str(run), "--out", str(tmp_path / "export")]) == 0
     assert load_encoder(tmp_path / "export").dim > 0
+
+
+@pytest.mark.ddp
+def test_two_nodes_on_localhost_train_as_one_node_does(tmp_path, tiny_npz_source):
+    """Two torchrun commands (--nnodes 2, one process each, c10d rendezvous on localhost)
+    end with the same weights as one node with two processes."""
+    import socket
+
+    args = ["--method", "simclr", "--data", tiny_npz_source, "--set", "optim.batch_size=8",
+            "--set", "model.projection_hidden=16", "--set", "model.projection_dim=8",
+            "--steps", "3", "--device", "cpu", "-q"]  # fmt: skip
+    one = _torchrun([*args, "--out", str(tmp_path / "one")])
+    assert one.returncode == 0, one.stderr[-3000:]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    nodes = [
+        subprocess.Popen(
+            [
+                str(TORCHRUN),
+                "--nnodes",
+                "2",
+                "--nproc-per-node",
+                "1",
+                "--node-rank",
+                str(r),
+                "--rdzv-backend",
+                "c10d",
+                "--rdzv-endpoint",
+                f"127.0.0.1:{port}",
+                "--rdzv-id",
+                "ck",
+                "-m",
+                "contrastkit",
+                "train",
+                *args,
+                "--out",
+                str(tmp_path / "two"),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in range(2)
+    ]
+    for node in nodes:
+        _, err = node.communicate(timeout=300)
+        assert node.returncode == 0, err[-3000:]
+    final = [
+        load_checkpoint(list_checkpoints(tmp_path / d / "checkpoints")[-1]) for d in ("one", "two")
+    ]
+    assert final[1]["world_size"] == 2
+    for key, value in final[0]["model"].items():
+        assert torch.equal(value, final[1]["model"][key]), key

@@ -41,7 +41,11 @@ CASES: dict[str, list[str]] = {
     "swav": ["method=swav", "method_options.n_prototypes=6"],
     "supcon": ["method=supcon", "temperature=0.1"],
     "moco_v3": ["method=moco_v3", "method_options.base_momentum=0.9"],
-    "nnclr": ["method=nnclr", "method_options.support_size=16", "method_options.predictor_hidden=8"],
+    "nnclr": [
+        "method=nnclr",
+        "method_options.support_size=16",
+        "method_options.predictor_hidden=8",
+    ],
     "barlow_twins": ["method=barlow_twins"],
     "vicreg": ["method=vicreg"],
     "simsiam": ["method=simsiam", "method_options.predictor_hidden=8"],
