@@ -319,12 +319,17 @@ class _Step(nn.Module):
 
 
 def _wrap_distributed(method: nn.Module, device: torch.device) -> nn.Module:
+    """DDP over the method's step. ``find_unused_parameters``: a method may hold trainable
+    parameters its loss never reaches (a Hugging Face encoder's pooler under mean pooling; a
+    head frozen for the first steps), which DDP would otherwise wait for forever."""
     if not distributed.is_distributed():
         return method
     if device.type == "cuda":  # torch refuses SyncBatchNorm on CPU
         method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
-        return nn.parallel.DistributedDataParallel(method, device_ids=[device.index])
-    return nn.parallel.DistributedDataParallel(method)
+        return nn.parallel.DistributedDataParallel(
+            method, device_ids=[device.index], find_unused_parameters=True
+        )
+    return nn.parallel.DistributedDataParallel(method, find_unused_parameters=True)
 
 
 def _no_sync(model: nn.Module, sync: bool) -> contextlib.AbstractContextManager[Any]:

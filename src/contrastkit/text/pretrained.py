@@ -77,9 +77,6 @@ def load_pretrained(
         model = AutoModel.from_pretrained(where, config=config)
     if fast_dropout:
         use_fast_dropout(model)
-    pooler = getattr(model, "pooler", None)
-    if isinstance(pooler, torch.nn.Module):  # BERT's [CLS] head: our pooling never calls it,
-        pooler.requires_grad_(False)  # so it is not trained (and DDP finds no unused grads)
     saved = sentence_transformers_settings(Path(where))
     limit = int(getattr(model.config, "max_position_embeddings", 0)) or None
     length = max_length or saved.get("max_length") or min(256, limit or 256)
