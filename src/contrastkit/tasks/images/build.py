@@ -18,7 +18,7 @@ from torch import nn
 from contrastkit import distributed
 from contrastkit.engine.checkpoint import load_checkpoint, load_latest
 from contrastkit.engine.config import ConfigError
-from contrastkit.engine.sampler import EpochBatches
+from contrastkit.engine.sampler import EpochBatches, IndexBatches
 from contrastkit.methods.base import MultiCrop, NeedsLabels
 from contrastkit.tasks.images.config import ImageConfig
 from contrastkit.tasks.images.methods import METHODS
@@ -191,13 +191,7 @@ def build_stream(
     from contrastkit.augment import BatchedAugment, TwoViews, per_sample_transform
 
     check_method_data(cfg, data)
-    batches = EpochBatches(
-        len(data.train),
-        cfg.optim.batch_size,
-        seed=cfg.seed,
-        rank=distributed.rank(),
-        world=distributed.world_size(),
-    )
+    batches = _batches(cfg, data)
     if cfg.data.augment == "per_sample":
         two = TwoViews(per_sample_transform(data.recipe, data.channels))
         return PerSampleViews(
@@ -213,6 +207,35 @@ def build_stream(
         return BatchedViews(data.train, batches, views, device, cfg.data.num_workers)
     augment = BatchedAugment(data.recipe, data.channels).to(device)
     return BatchedViews(data.train, batches, augment.two_views, device, cfg.data.num_workers)
+
+
+def _batches(cfg: ImageConfig, data: ImageData) -> IndexBatches:
+    """The index batches ``data.sampler`` asks for."""
+    rank, world = distributed.rank(), distributed.world_size()
+    if cfg.data.sampler == "random":
+        return EpochBatches(
+            len(data.train), cfg.optim.batch_size, seed=cfg.seed, rank=rank, world=world
+        )
+    from contrastkit.negatives import ClassBalancedBatches
+
+    labels = getattr(data.train, "labels", None)
+    if not isinstance(labels, torch.Tensor) or not _fully_labelled(data.train):
+        raise ConfigError(
+            "data.sampler=class_balanced needs a labelled source (every image a class)"
+        )
+    per_class, global_batch = cfg.data.per_class, cfg.optim.batch_size * world
+    if global_batch % per_class:
+        raise ConfigError(
+            f"data.sampler=class_balanced: the global batch {global_batch} must be a multiple of "
+            f"data.per_class {per_class}"
+        )
+    try:
+        return ClassBalancedBatches(
+            labels, m=per_class, classes_per_batch=global_batch // per_class,
+            seed=cfg.seed, rank=rank, world=world,
+        )  # fmt: skip
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
 
 def check_method_data(cfg: ImageConfig, data: ImageData) -> None:

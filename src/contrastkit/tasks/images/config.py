@@ -23,6 +23,10 @@ class DataSettings(Strict):
     image_size: int = Field(default=64, ge=8)  # images of a folder are resized/cropped to this
     augment: Literal["auto", "batched", "per_sample"] = "auto"  # auto: batched (kornia)
     num_workers: int = Field(default=0, ge=0)  # DataLoader workers (per-sample path, folders)
+    # random: batches from a permutation; class_balanced: per_class samples of each of
+    # batch·world / per_class classes per global batch (labels needed; SupCon, hard miners)
+    sampler: Literal["random", "class_balanced"] = "random"
+    per_class: int = Field(default=4, ge=1)
     max_samples: int | None = Field(default=None, ge=2)  # train on the first N samples only
     # an unreadable image file in a folder: "raise" names it and stops (DESIGN.md: the
     # default, so a broken dataset is never trained on unnoticed); "skip" leaves it out,

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from contrastkit.data.image_folder import ImageFolderDataset
 from contrastkit.engine.rng import step_seed
-from contrastkit.engine.sampler import EpochBatches
+from contrastkit.engine.sampler import IndexBatches
 from contrastkit.types import Views
 
 Pair = tuple[torch.Tensor, torch.Tensor]
@@ -34,7 +34,7 @@ class BatchedViews:
     def __init__(
         self,
         data: Any,  # ImageArrays (in memory) or a Dataset of (uint8 (C, H, W), label)
-        batches: EpochBatches,
+        batches: IndexBatches,
         two_views: ManyViews,
         device: torch.device,
         num_workers: int = 0,
@@ -89,7 +89,7 @@ class PerSampleViews:
     def __init__(
         self,
         data: Any,  # a Dataset of (uint8 (C, H, W), label)
-        batches: EpochBatches,
+        batches: IndexBatches,
         two_views: Callable[[torch.Tensor], Pair],
         device: torch.device,
         *,
