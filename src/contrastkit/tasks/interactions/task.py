@@ -117,8 +117,10 @@ class InteractionsTask:
         from contrastkit.evaluation.ranking import held_out_ranks, ranking_scores
 
         cfg: InteractionsConfig = with_overrides(run.config, overrides)
-        recommender = self.encoder(run, device)
-        split = leave_last_out(load_interactions(cfg.data.source))
+        interactions = load_interactions(cfg.data.source)
+        split = leave_last_out(interactions)
+        method: TwoTower = run.method  # type: ignore[assignment]
+        recommender = recommender_of(method, interactions, split.train)
         users = split.test_users
         scores = recommender.user_vectors[users] @ recommender.item_vectors.T
         ranks = held_out_ranks(scores, split.test_items, recommender.seen_mask(users))
