@@ -136,15 +136,15 @@ def read_frames(
 
 
 def _resolve(part: str) -> Path:
+    """``part`` as given, else (relative) in the shared data's video folder."""
     path = Path(part).expanduser()
-    if path.exists() or path.is_absolute():
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist")
+    if path.exists():
         return path
-    try:
-        shared = shared_data_dir() / "video" / part
-    except DatasetNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist") from None
-    if not shared.exists():
-        raise FileNotFoundError(f"{path} does not exist (nor {shared})")
-    return shared
+    if not path.is_absolute():
+        try:
+            shared = shared_data_dir() / "video" / part
+        except DatasetNotFoundError:
+            shared = None
+        if shared is not None and shared.exists():
+            return shared
+    raise FileNotFoundError(f"{path} does not exist")

@@ -34,14 +34,8 @@ class ClipLayout:
 
     @classmethod
     def of(cls, video: torch.Tensor, rows: torch.Tensor, length: int, stride: int) -> ClipLayout:
-        ids = video[rows]
+        first, last = _run_bounds(video[rows])
         index = torch.arange(len(rows))
-        new_run = torch.ones(len(rows), dtype=torch.bool)
-        new_run[1:] = ids[1:] != ids[:-1]
-        run = new_run.cumsum(0) - 1
-        run_first = index[new_run]
-        run_last = torch.cat([run_first[1:] - 1, torch.tensor([len(rows) - 1])])
-        first, last = run_first[run], run_last[run]
         starts = index[index + (length - 1) * stride <= last]
         if len(starts) == 0:
             raise ValueError(
@@ -64,8 +58,15 @@ class ClipLayout:
 
 def _position_in_video(video: torch.Tensor) -> torch.Tensor:
     """0, 1, 2, … within each run of equal video ids (frames are stored video after video)."""
-    index = torch.arange(len(video))
-    new_run = torch.ones(len(video), dtype=torch.bool)
-    new_run[1:] = video[1:] != video[:-1]
-    run_start = index[new_run][new_run.cumsum(0) - 1]
-    return index - run_start
+    return torch.arange(len(video)) - _run_bounds(video)[0]
+
+
+def _run_bounds(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """For every element, the first and last index of the run of equal ids it belongs to."""
+    index = torch.arange(len(ids))
+    new_run = torch.ones(len(ids), dtype=torch.bool)
+    new_run[1:] = ids[1:] != ids[:-1]
+    run = new_run.cumsum(0) - 1
+    starts = index[new_run]
+    ends = torch.cat([starts[1:] - 1, torch.tensor([len(ids) - 1])])
+    return starts[run], ends[run]
