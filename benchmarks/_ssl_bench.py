@@ -37,7 +37,7 @@ from contrastkit.augment import EvalTransform, SimCLRRecipe
 from contrastkit.data import ImageArrays
 from contrastkit.engine import rng
 from contrastkit.engine.build import loop_settings, optimizer_of
-from contrastkit.engine.loop import LoopSettings, train
+from contrastkit.engine.loop import LoopSettings, autocast, train
 from contrastkit.engine.optim import set_lr
 from contrastkit.engine.schedules import cosine_momentum, warmup_cosine
 from contrastkit.methods.base import encoder_of
@@ -91,10 +91,10 @@ class Ours:
         self.stream = build_stream(cfg, data, CPU)
         self.optimizer = optimizer_of(cfg, self.method)
         self.settings = loop_settings(cfg, len(self.stream.batches), self.method, progress=False)
-        if self.settings.accumulate != 1 or self.settings.amp != "none":
+        if self.settings.accumulate != 1 or self.settings.amp == "fp16":
             raise ValueError(
                 f"{self.name}: the benchmark replays the loop with optim.accumulate=1 and "
-                f"amp=none; got {self.settings.accumulate} and {self.settings.amp!r}"
+                f"amp none or bf16; got {self.settings.accumulate} and {self.settings.amp!r}"
             )
         self.views, self.step, self.loss = endless(self.stream.epoch), 0, math.nan
 
@@ -104,7 +104,9 @@ class Ours:
             set_lr(self.optimizer, lr_at(self.step, s))
             self.optimizer.zero_grad(set_to_none=True)
             torch.manual_seed(rng.step_seed(s.seed, self.step, 0, 0))  # micro-batch 0, rank 0
-            out = self.method.training_step(next(self.views))  # type: ignore[operator]
+            views = next(self.views)
+            with autocast(CPU, s.amp):  # as the loop: the forward and loss, not the views
+                out = self.method.training_step(views)  # type: ignore[operator]
             out.loss.backward()
             self.loss = out.loss.detach().item()
             if not math.isfinite(self.loss):
@@ -255,7 +257,8 @@ class LightlyTrainer:
         self.chunk[:] = [next(self.order).tolist() for _ in range(n)]
         for (x0, x1), _ in self.loader:  # (B, C, H, W) each
             set_lr(self.optimizer, lr_at(self.step, s))
-            loss = self.loss_of(x0, x1)
+            with autocast(CPU, s.amp):  # what Lightning's precision="bf16-mixed" wraps
+                loss = self.loss_of(x0, x1)
             loss.backward()
             if s.clip_grad is not None:
                 nn.utils.clip_grad_norm_(self.model.parameters(), s.clip_grad)

@@ -32,6 +32,7 @@ from contrastkit.engine.build import resolve_device
 from contrastkit.engine.precision import native_bf16
 
 TARGET = 0.88  # issue #3: SimCLR reaches >= 88% kNN accuracy on the Fashion-MNIST test set
+HOUR_TARGET = 0.90  # issue #19: >= 90% at k = 200 in a budget that fits one CPU hour
 
 
 def main() -> None:
@@ -60,20 +61,23 @@ def main() -> None:
     # 200) and the probe, whose eval.json stays in the run
     knn20 = evaluate(args.out, "--knn-k", "20", "--no-probe")["knn_accuracy"]
     report = evaluate(args.out)
+    whole = time.perf_counter() - started  # training and both evaluations
     config = json.loads((args.out / "config.json").read_text())
     rows = [json.loads(line) for line in (args.out / "metrics.jsonl").read_text().splitlines()]
     rates = sorted(r["samples_per_second"] for r in rows if "samples_per_second" in r)
 
     knn, probe = report["knn_accuracy"], report["probe_accuracy"]
     body = (
-        "| epochs | steps | batch | τ | backbone | wall s (this invocation) | median img/s "
-        "| kNN acc | kNN acc, k = 20 | linear probe |\n"
-        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n"
+        "| epochs | steps | batch | τ | backbone | wall s (this invocation) | with eval s "
+        "| median img/s | kNN acc | kNN acc, k = 20 | linear probe |\n"
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n"
         f"| {config['epochs']} | {rows[-1]['step']} | {config['optim']['batch_size']} "
-        f"| {config['temperature']} | {config['model']['backbone']} | {wall:,.0f} "
+        f"| {config['temperature']} | {config['model']['backbone']} | {wall:,.0f} | {whole:,.0f} "
         f"| {rates[len(rates) // 2]:,.0f} | {knn:.2%} | {knn20:.2%} | {probe:.2%} |\n\n"
         f"Acceptance target: kNN ≥ {TARGET:.0%} on the 10k test images: {knn:.2%} → "
-        f"{'MET' if knn >= TARGET else 'MISSED'}\n\n"
+        f"{'MET' if knn >= TARGET else 'MISSED'} (#3); ≥ {HOUR_TARGET:.0%} with training and "
+        f"evaluation within one hour: {knn:.2%} in {whole / 60:.1f} min → "
+        f"{'MET' if knn >= HOUR_TARGET and whole <= 3600 else 'MISSED'} (#19)\n\n"
         f"Settings: `{args.config.relative_to(REPO)}`"
         f"{f' with `--epochs {args.epochs}`' if args.epochs is not None else ''}"
         f"{' ' + ' '.join(overrides) if overrides else ''}. kNN: weighted vote (InstDisc), "

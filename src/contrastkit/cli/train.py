@@ -35,14 +35,17 @@ def train(
         "--method",
         "-m",
         help="images: simclr (default) | moco_v2 | moco_v3 | byol | simsiam | nnclr | swav | "
-        "supcon | barlow_twins | vicreg | dino; text: simcse | pairs; or a plug-in task's",
+        "supcon | barlow_twins | vicreg | dino; text: simcse | pairs; series: series_contrast; "
+        "video: frame_contrast; words: word2vec; interactions: two_tower; or a plug-in task's",
     ),
     data: str = typer.Option(
         None,
         "--data",
         "-d",
         help="images: fashion-mnist | folder:PATH | npz:PATH; "
-        "text: stsb | news | jsonl:PATH | csv:PATH | tsv:PATH",
+        "text: stsb | news | jsonl:PATH | csv:PATH | tsv:PATH; series: ucr:NAME | series:PATH; "
+        "video: video:PATH; words: brown | corpus:PATH; interactions: movielens | "
+        "interactions:PATH",
     ),
     config: Path = typer.Option(None, "--config", "-c", help="YAML file of settings."),
     set_: list[str] = typer.Option(

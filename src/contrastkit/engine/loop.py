@@ -208,7 +208,7 @@ def train(
             interval_waited += time.perf_counter() - asked
             sync = micro == s.accumulate - 1
             try:
-                with _no_sync(model, sync), _autocast(device, s.amp):
+                with _no_sync(model, sync), autocast(device, s.amp):
                     out: StepOutput = model(batch)
                 loss = out.loss.detach().item()
                 problem = None if math.isfinite(loss) else f"the loss became {loss}"
@@ -338,7 +338,8 @@ def _no_sync(model: nn.Module, sync: bool) -> contextlib.AbstractContextManager[
     return model.no_sync()
 
 
-def _autocast(device: torch.device, amp: str) -> contextlib.AbstractContextManager[Any]:
+def autocast(device: torch.device, amp: str) -> contextlib.AbstractContextManager[Any]:
+    """The mixed precision ``amp`` names (none, bf16, fp16) for a step's forward and loss."""
     if amp == "none":
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if amp == "bf16" else torch.float16
