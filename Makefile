@@ -96,6 +96,7 @@ bench: install data
 	$(PY) -m pip install -q -r benchmarks/requirements.txt
 	$(PY) benchmarks/bench_losses.py
 	$(PY) benchmarks/bench_simclr.py
+	$(PY) benchmarks/bench_simclr.py --amp native
 	$(PY) benchmarks/bench_monitoring.py
 	$(PY) benchmarks/bench_collapse.py
 	$(PY) benchmarks/bench_text_news.py

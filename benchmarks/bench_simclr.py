@@ -18,7 +18,7 @@ whole budget: every chunk is timed, so one run gives the throughput (images/s, a
 one sample turned into two views) and the kNN accuracy after the same number of epochs.
 
     .venv/bin/python benchmarks/bench_simclr.py                 # 2 epochs each, appends RESULTS.md
-    .venv/bin/python benchmarks/bench_simclr.py --amp bf16      # both sides under bf16 autocast
+    .venv/bin/python benchmarks/bench_simclr.py --amp native    # both under bf16 autocast (AMX…)
     .venv/bin/python benchmarks/bench_simclr.py --quick --no-append
 """
 
@@ -39,6 +39,7 @@ from _common import (
     paired_ratio,
 )
 from _ssl_bench import (
+    CPU,
     PER_EPOCH,
     Ours,
     Trainer,
@@ -51,6 +52,7 @@ from _ssl_bench import (
     run_interleaved,
 )
 from bench_methods import LightlySimCLR as Lightly
+from contrastkit.engine.precision import native_bf16
 from contrastkit.tasks import load_config
 from contrastkit.tasks.images.build import load_image_data
 from contrastkit.tasks.images.config import ImageConfig
@@ -138,11 +140,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=float, default=2.0, help="training epochs (default 2)")
     parser.add_argument("--chunk", type=int, default=None, help="steps per chunk (default 18)")
     parser.add_argument("--lightly-workers", default="auto", help="0, 1, 2 … or auto (fastest)")
-    parser.add_argument("--amp", choices=["none", "bf16"], default="none",
-                        help="both sides' precision (bf16: autocast; where the CPU has AMX or "
-                        "AVX512-BF16)")  # fmt: skip
+    parser.add_argument("--amp", choices=["none", "bf16", "native"], default="none",
+                        help="both sides' precision; native: bf16 where the CPU has AMX or "
+                        "AVX512-BF16, else nothing to run")  # fmt: skip
     args = parser.parse_args(argv)
 
+    if args.amp == "native":
+        if not native_bf16(CPU):
+            print("This CPU has no native bf16: the float32 run is the comparison.")
+            return
+        args.amp = "bf16"
     chunk = args.chunk or (15 if args.quick else 18)
     rounds = max(2, round((150 if args.quick else args.epochs * PER_EPOCH) / chunk)) - 1
     steps = chunk * (rounds + 1)
